@@ -1,0 +1,1 @@
+"""rdvbot's channel-agnostic core: clinics, scheduling, booking and conversation logic."""

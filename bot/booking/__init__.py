@@ -1,0 +1,1 @@
+"""Booking: the port every scheduling back-end implements, and the built-in SQL scheduler."""

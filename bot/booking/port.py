@@ -1,0 +1,148 @@
+"""The booking port: what the bot asks of any scheduling back-end, in plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.db.models import AppointmentStatus, Channel
+
+
+class PartOfDay(StrEnum):
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
+#: Local start times that count as each part of the day: [from, until).
+PART_OF_DAY_BOUNDS: dict[PartOfDay, tuple[time, time | None]] = {
+    PartOfDay.MORNING: (time(0), time(12)),
+    PartOfDay.AFTERNOON: (time(12), time(17)),
+    PartOfDay.EVENING: (time(17), None),
+}
+
+
+def local_windows(first_day: date, last_day: date, part: PartOfDay | None, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The aware [start, end) intervals of local days `first_day`..`last_day`, limited to `part` of each day.
+
+    Built day by day from wall-clock times so that DST days get their real length.
+    """
+    windows = []
+    begin, until = PART_OF_DAY_BOUNDS[part] if part else (time(0), None)
+    day = first_day
+    while day <= last_day:
+        start = datetime.combine(day, begin, zone)
+        end = datetime.combine(day, until, zone) if until else datetime.combine(day + timedelta(days=1), time(0), zone)
+        windows.append((start, end))
+        day += timedelta(days=1)
+    return windows
+
+
+@dataclass(frozen=True)
+class SlotSearch:
+    """Free slots of a clinic on local days `first_day`..`last_day`, earliest first."""
+
+    clinic_id: str
+    first_day: date
+    last_day: date
+    part_of_day: PartOfDay | None = None
+    practitioner_id: str | None = None
+    appointment_type: str | None = None
+    not_before: datetime | None = None
+    limit: int = 3
+
+
+@dataclass(frozen=True)
+class OfferedSlot:
+    """A free slot as a back-end offers it; `to_confirm` when it came from a secondary back-end."""
+
+    slot_id: str
+    clinic_id: str
+    practitioner_id: str
+    start: datetime
+    end: datetime
+    backend: str = "sql"
+    to_confirm: bool = False
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """Book `slot_id` for the patient at `patient_phone` (E.164)."""
+
+    slot_id: str
+    patient_phone: str
+    channel: Channel
+    appointment_type: str | None = None
+
+
+@dataclass(frozen=True)
+class BookedAppointment:
+    """An appointment as a back-end knows it."""
+
+    appointment_id: str
+    clinic_id: str
+    practitioner_id: str
+    patient_phone: str
+    start: datetime
+    end: datetime
+    status: AppointmentStatus
+    channel: Channel
+    backend: str = "sql"
+    slot_id: str | None = None
+    external_id: str | None = field(default=None, compare=False)
+
+    @property
+    def is_live(self) -> bool:
+        """Booked or confirmed: it still holds its slot."""
+        return self.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+
+
+class BookingError(Exception):
+    """A booking operation that cannot be done as asked; the message says why."""
+
+
+class SlotTaken(BookingError):
+    """Somebody else has that slot now."""
+
+
+class SlotNotFound(BookingError):
+    """No such slot (or it is in the past)."""
+
+
+class AppointmentNotFound(BookingError):
+    """No such appointment for this patient."""
+
+
+class AppointmentNotLive(BookingError):
+    """The appointment is cancelled or past its no-show mark, so it cannot be moved."""
+
+
+class BookingBackend(Protocol):
+    """Search, book, cancel, reschedule and list appointments on one scheduling system."""
+
+    name: str
+
+    def search(self, query: SlotSearch) -> list[OfferedSlot]:
+        """Free slots matching `query`, earliest first, at most `query.limit`."""
+        ...
+
+    def book(self, request: BookingRequest) -> BookedAppointment:
+        """Book atomically; raise `SlotTaken` when the slot is no longer free."""
+        ...
+
+    def cancel(self, appointment_id: str, *, channel: Channel, patient_phone: str | None = None) -> BookedAppointment:
+        """Cancel; cancelling a cancelled appointment returns it unchanged."""
+        ...
+
+    def reschedule(
+        self, appointment_id: str, new_slot_id: str, *, channel: Channel, patient_phone: str | None = None
+    ) -> BookedAppointment:
+        """Book `new_slot_id` and cancel the old appointment together; on failure nothing changes."""
+        ...
+
+    def appointments_for(self, clinic_id: str, patient_phone: str, *, after: datetime) -> list[BookedAppointment]:
+        """The patient's live appointments at this clinic ending after `after`, earliest first."""
+        ...

@@ -1,0 +1,1 @@
+"""Clinic configuration and calendars (opening hours, closures, Québec statutory holidays)."""

@@ -1,0 +1,241 @@
+"""SQLAlchemy 2 typed models. The schema itself is built only by the Alembic migrations beside this file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored in UTC; SQLite (which keeps no offset) gets them back as UTC too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass a timezone-aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+#: Statuses that hold a slot; the partial unique index below allows one such appointment per slot.
+LIVE_STATUSES: tuple[AppointmentStatus, ...] = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    VOICE = "voice"
+    API = "api"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+def _string_enum(enum: type[StrEnum], name: str) -> Enum:
+    return Enum(enum, name=name, native_enum=False, create_constraint=True, length=16,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Clinic(Base):
+    """A clinic, mirrored from the clinics file so that rows can refer to it."""
+
+    __tablename__ = "clinics"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    sms_number: Mapped[str] = mapped_column(String(16), unique=True)
+    voice_number: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    practitioners: Mapped[list[Practitioner]] = relationship(back_populates="clinic")
+
+
+class Practitioner(Base):
+    """A practitioner of a clinic; `key` is the id used in the clinics file."""
+
+    __tablename__ = "practitioners"
+    __table_args__ = (UniqueConstraint("clinic_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    slot_minutes: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    clinic: Mapped[Clinic] = relationship(back_populates="practitioners")
+
+
+class AppointmentType(Base):
+    """A kind of visit and its length."""
+
+    __tablename__ = "appointment_types"
+    __table_args__ = (UniqueConstraint("clinic_id", "key"), CheckConstraint("minutes > 0", name="positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    minutes: Mapped[int]
+
+
+class Slot(Base):
+    """A bookable time of one practitioner. Slots of one practitioner never overlap (enforced by the database)."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("practitioner_id", "start_at"),
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        CheckConstraint("minutes BETWEEN 1 AND 240", name="length"),
+        Index(None, "clinic_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    minutes: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16), default="generated")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    practitioner: Mapped[Practitioner] = relationship()
+
+
+class Patient(Base):
+    """Someone who texts or calls; the E.164 number is their identity."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    opted_out_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Appointment(Base):
+    """A booking. At most one live (booked or confirmed) appointment per slot: a partial unique index."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index(
+            "uq_appointments_live_slot",
+            "slot_id",
+            unique=True,
+            postgresql_where=text("status IN ('booked', 'confirmed')"),
+            sqlite_where=text("status IN ('booked', 'confirmed')"),
+        ),
+        Index(None, "patient_id", "start_at"),
+        Index(None, "clinic_id", "start_at"),
+        Index(
+            "uq_appointments_backend_external_id",
+            "backend",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+            sqlite_where=text("external_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id"))
+    appointment_type_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_types.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _string_enum(AppointmentStatus, "appointment_status"), default=AppointmentStatus.BOOKED
+    )
+    channel: Mapped[Channel] = mapped_column(_string_enum(Channel, "channel"))
+    backend: Mapped[str] = mapped_column(String(32), default="sql")
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    practitioner: Mapped[Practitioner] = relationship()
+    patient: Mapped[Patient] = relationship()
+
+
+class AppointmentEvent(Base):
+    """The audit trail: every change of an appointment, who made it through which channel, and when."""
+
+    __tablename__ = "appointment_events"
+    __table_args__ = (Index(None, "appointment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(_string_enum(Channel, "channel"))
+    related_appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+
+
+class ProcessedWebhook(Base):
+    """A Twilio MessageSid/CallSid already handled, with the reply given, so a retry acts once."""
+
+    __tablename__ = "processed_webhooks"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    response: Mapped[str | None] = mapped_column(Text)
+

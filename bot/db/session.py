@@ -1,0 +1,95 @@
+"""The database handle: one engine per process and a unit of work (one transaction) around each change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+#: How long a SQLite writer waits for another one before giving up (seconds).
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the message is one line, without credentials."""
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a database URL; plain postgresql:// URLs use psycopg 3, the driver we install."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL for concurrent readers, and BEGIN IMMEDIATE so writers queue instead of deadlocking.
+
+    pysqlite would otherwise start transactions lazily, and two connections that both read then write
+    fail at once with "database is locked" instead of waiting for each other.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """An engine and its session factory; `transaction()` is the unit of work."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        parsed = normalise_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            engine_options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
+        else:
+            engine_options.setdefault("pool_pre_ping", True)
+            engine_options.setdefault("connect_args", {"connect_timeout": 5})
+        self.engine: Engine = create_engine(parsed, **engine_options)
+        if self.engine.dialect.name == "sqlite":
+            _configure_sqlite(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages and logs."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits when the block ends normally, rolls back on any exception."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def check(self) -> None:
+        """Raise `DatabaseUnavailable` unless a trivial query succeeds."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise DatabaseUnavailable(f"cannot reach the database at {self.safe_url}: {reason}") from None
+
+    def dispose(self) -> None:
+        """Close pooled connections (at shutdown, or after a fork)."""
+        self.engine.dispose()

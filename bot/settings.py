@@ -1,0 +1,54 @@
+"""Process settings read from the environment (SPEC §3), with defaults that run on one laptop."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///rdvbot.db"
+
+
+def demo_clinics_file() -> Path:
+    """Path of the demo clinics YAML shipped inside the package."""
+    return Path(str(resources.files("bot.clinics").joinpath("demo.yaml")))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What an operator configures through environment variables."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    public_base_url: str | None = None
+    clinics_file: Path | None = None
+    api_token: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `environ` (the process environment by default); empty values count as unset."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        clinics = get("RDVBOT_CLINICS")
+        return cls(
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=get("REDIS_URL"),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            public_base_url=get("PUBLIC_BASE_URL"),
+            clinics_file=Path(clinics) if clinics else None,
+            api_token=get("RDVBOT_API_TOKEN"),
+        )
+
+    @property
+    def clinics_path(self) -> Path:
+        """The clinics file in force: `RDVBOT_CLINICS`, or the shipped demo file."""
+        return self.clinics_file or demo_clinics_file()

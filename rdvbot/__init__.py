@@ -1,0 +1,1 @@
+"""The `rdvbot` command line (SPEC §3)."""

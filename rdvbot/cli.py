@@ -1,0 +1,137 @@
+"""`rdvbot …` commands. Operator mistakes end with one clear line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from bot.booking.slot_supply import generate_slots, import_slots
+from bot.bootstrap import SLOT_HORIZON_DAYS, Services, bootstrap, migrate_and_sync, prepare_database
+from bot.clinics.config import ClinicsFileError
+from bot.db.migrate import upgrade
+from bot.db.session import DatabaseUnavailable
+from rdvbot.server import is_loopback, serve as run_server
+
+
+def fail(message: str) -> NoReturn:
+    """Print `rdvbot: message` on stderr and exit with status 2."""
+    click.echo(f"rdvbot: {message}", err=True)
+    sys.exit(2)
+
+
+@contextmanager
+def wired() -> Iterator[Services]:
+    """Services from the environment; a bad clinics file or an unreachable database ends the command cleanly."""
+    try:
+        services = bootstrap()
+        yield services
+    except ClinicsFileError as error:
+        fail(f"bad clinics file: {error}")
+    except DatabaseUnavailable as error:
+        fail(str(error))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """rdvbot: SMS and voice booking assistant for clinics.
+
+    Configured through environment variables: DATABASE_URL, REDIS_URL, TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, RDVBOT_CLINICS, RDVBOT_API_TOKEN (see README).
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes (only with REDIS_URL; default 2).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
+def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Run the web app under gunicorn (a database that is new gets the demo data)."""
+    with wired() as services:
+        settings = services.settings
+        if not settings.twilio_auth_token:
+            if not is_loopback(host):
+                fail(f"refusing to listen on {host} without TWILIO_AUTH_TOKEN: Twilio signatures could not be "
+                     "checked. Set TWILIO_AUTH_TOKEN, or listen on 127.0.0.1.")
+            click.secho("WARNING: TWILIO_AUTH_TOKEN is not set, so Twilio signatures are NOT checked. "
+                        "Listening on loopback only; never expose this server.", fg="yellow", err=True)
+        if settings.redis_url is None and workers not in (None, 1):
+            fail("--workers above 1 needs REDIS_URL: without Redis, conversation state lives in one process")
+        processes = workers or (2 if settings.redis_url else 1)
+        prepare_database(services)
+        state = "Redis" if settings.redis_url else "in-process state"
+        click.echo(f"rdvbot: serving on http://{host}:{port} ({services.database.safe_url}, {state}, "
+                   f"{processes} process(es) x {threads} threads)", err=True)
+        services.database.dispose()
+    run_server(host, port, processes, threads)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema, or upgrade it to the latest migration."""
+    with wired() as services:
+        services.database.check()
+        upgrade(services.database)
+        click.echo(f"database at {services.database.safe_url} is up to date")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load the clinics (the demo clinic by default), their slots and a few booked appointments."""
+    with wired() as services:
+        prepare_database(services, seed_demo=True)
+        names = ", ".join(clinic.name.fr for clinic in services.clinics.clinics)
+        click.echo(f"seeded {names} with {SLOT_HORIZON_DAYS} days of slots")
+
+
+@main.group()
+def slots() -> None:
+    """Slots of the built-in scheduler."""
+
+
+@slots.command("generate")
+@click.option("--days", default=SLOT_HORIZON_DAYS, show_default=True, type=click.IntRange(1, 366),
+              help="How many days ahead, from today.")
+@click.option("--clinic", "clinic_id", help="Only this clinic (its id).")
+def slots_generate(days: int, clinic_id: str | None) -> None:
+    """Create slots from practitioners' weekly availability (idempotent; skips closures and holidays)."""
+    with wired() as services:
+        chosen = [c for c in services.clinics.clinics if clinic_id in (None, c.id)]
+        if not chosen:
+            fail(f'no clinic "{clinic_id}" in {services.settings.clinics_path}')
+        migrate_and_sync(services)
+        for clinic in chosen:
+            report = generate_slots(services.database, clinic, days)
+            click.echo(f"{clinic.id}: {report.added} slots added, {report.unchanged} already there")
+
+
+@slots.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def slots_import(csv_file: Path) -> None:
+    """Add slots from a CSV file with columns clinic,practitioner,start,minutes.
+
+    START is ISO 8601 (2026-12-01T09:00), in the clinic's time zone unless it carries an offset. Bad rows
+    are reported by line number and skipped; good rows are kept. Exit status 1 when any row was refused.
+    """
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{csv_file}: not UTF-8 text")
+    with wired() as services:
+        migrate_and_sync(services)
+        report = import_slots(services.database, services.clinics, text)
+    for line, message in report.errors:
+        click.echo(f"{csv_file}:{line}: {message}", err=True)
+    click.echo(f"{report.added} slots added, {report.unchanged} already there, {len(report.errors)} rows refused")
+    if report.errors:
+        sys.exit(1)

@@ -1,0 +1,58 @@
+"""`rdvbot serve`: the app under gunicorn (threads in one process unless state is shared through Redis)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_address(host: str, port: int) -> str:
+    """gunicorn's bind string; IPv6 literals need brackets."""
+    return f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """Runs `webhooks.create_app()` in gunicorn's gthread workers; each worker wires its own services."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        from webhooks import create_app
+
+        return create_app()
+
+
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve until interrupted."""
+    GunicornServer({
+        "bind": bind_address(host, port),
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "errorlog": "-",
+        "loglevel": "info",
+        # One socket per user would make two servers on one machine collide; nothing of ours uses it.
+        "control_socket_disable": True,
+    }).run()

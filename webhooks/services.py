@@ -1,0 +1,12 @@
+"""Access to the process's wired services from inside a request."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from bot.bootstrap import Services
+
+
+def services() -> Services:
+    """The services `create_app` wired for this app."""
+    return current_app.extensions["rdvbot"]
