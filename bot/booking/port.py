@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -26,9 +26,10 @@ PART_OF_DAY_BOUNDS: dict[PartOfDay, tuple[time, time | None]] = {
 
 
 def local_windows(first_day: date, last_day: date, part: PartOfDay | None, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
-    """The aware [start, end) intervals of local days `first_day`..`last_day`, limited to `part` of each day.
+    """The [start, end) intervals, in UTC, of local days `first_day`..`last_day`, limited to `part` of each day.
 
-    Built day by day from wall-clock times so that DST days get their real length.
+    Built day by day from wall-clock times so that DST days get their real length (in UTC, because Python
+    subtracts two times of one zone as wall-clock times).
     """
     windows = []
     begin, until = PART_OF_DAY_BOUNDS[part] if part else (time(0), None)
@@ -36,7 +37,7 @@ def local_windows(first_day: date, last_day: date, part: PartOfDay | None, zone:
     while day <= last_day:
         start = datetime.combine(day, begin, zone)
         end = datetime.combine(day, until, zone) if until else datetime.combine(day + timedelta(days=1), time(0), zone)
-        windows.append((start, end))
+        windows.append((start.astimezone(UTC), end.astimezone(UTC)))
         day += timedelta(days=1)
     return windows
 

@@ -110,10 +110,10 @@ def parse_local_time(text: str, zone: ZoneInfo) -> datetime:
     if moment.tzinfo is not None:
         return moment.astimezone(UTC)
     first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        raise ValueError(f'start "{text}" happens twice on this DST day; add the UTC offset (-04:00 or -05:00)')
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != moment:
         raise ValueError(f'start "{text}" does not exist on this DST day')
+    if first.utcoffset() != second.utcoffset():
+        raise ValueError(f'start "{text}" happens twice on this DST day; add the UTC offset (-04:00 or -05:00)')
     return first.astimezone(UTC)
 
 

@@ -1,0 +1,140 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, each test with its own, migrated by Alembic.
+
+A service that is missing skips the tests that need it, loudly, on a laptop; under CI it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from hypothesis import settings as hypothesis_settings
+
+from bot.booking.sql import SqlScheduler
+from bot.clinics.config import ClinicsFile, load_clinics
+from bot.clinics.sync import sync_clinics
+from bot.db.migrate import upgrade
+from bot.db.session import Database
+from bot.settings import demo_clinics_file
+
+IN_CI = bool(os.environ.get("CI"))
+POSTGRES_ADMIN_URL = os.environ.get("RDVBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_TEST_URL = os.environ.get("RDVBOT_TEST_REDIS", "redis://127.0.0.1:6379/9")
+DATA = Path(__file__).parent / "data"
+
+hypothesis_settings.register_profile("ci", max_examples=200, deadline=None)
+hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
+hypothesis_settings.load_profile("ci" if IN_CI else "dev")
+
+
+def service_missing(name: str, reason: str) -> None:
+    """Skip with a loud reason on a laptop; fail under CI, where every service must be up."""
+    message = f"{name} is not available ({reason})"
+    if IN_CI:
+        pytest.fail(f"{message}: CI must provide it", pytrace=False)
+    pytest.skip(f"!!! SKIPPED: {message}")
+
+
+def _postgres_admin() -> psycopg.Connection:
+    try:
+        return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        service_missing("PostgreSQL", str(error).strip().splitlines()[0])
+        raise
+
+
+def _url_for(database_name: str) -> str:
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    return f"{base}/{database_name}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis URL that answers, with its own database number for this run."""
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        service_missing("Redis", str(error))
+    return REDIS_TEST_URL
+
+
+@pytest.fixture(scope="session")
+def demo_clinics() -> ClinicsFile:
+    """The demo clinics file shipped with the package."""
+    return load_clinics(demo_clinics_file())
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies (migrating once is much faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database)
+    database.dispose()  # closing the last connection checkpoints the WAL into the file we copy
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database used as the template of each test's own database."""
+    admin = _postgres_admin()
+    name = f"rdvbot_tpl_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    database = Database(_url_for(name))
+    try:
+        upgrade(database)
+        database.dispose()
+        yield name
+    finally:
+        database.dispose()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    admin = _postgres_admin()
+    name = f"rdvbot_t_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    try:
+        yield _url_for(name)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh, migrated SQLite file for one test."""
+    path = tmp_path / "rdvbot.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each integration test runs on SQLite and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def database(database_url: str, demo_clinics: ClinicsFile) -> Iterator[Database]:
+    """A migrated database holding the demo clinic."""
+    database = Database(database_url)
+    sync_clinics(database, demo_clinics)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def scheduler(database: Database, demo_clinics: ClinicsFile) -> SqlScheduler:
+    """The built-in scheduler over the test database."""
+    return SqlScheduler(database, demo_clinics)
