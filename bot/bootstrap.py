@@ -35,7 +35,11 @@ def bootstrap(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     clinics = load_clinics(settings.clinics_path)
     database = Database(settings.database_url)
-    redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0) if settings.redis_url else None
+    redis = (
+        Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        if settings.redis_url
+        else None
+    )
     return Services(settings, clinics, database, SqlScheduler(database, clinics), redis)
 
 

@@ -31,8 +31,10 @@ def book_demo_appointments(scheduler: SqlScheduler) -> int:
             if session.scalar(select(func.count()).where(Appointment.clinic_id == clinic.id)):
                 continue
         today = utcnow().astimezone(clinic.zone).date()
-        offered = scheduler.search(SlotSearch(clinic.id, today + timedelta(days=1), today + timedelta(days=14), limit=60))
-        for patient, slot in zip(DEMO_PATIENTS, offered[5::20]):
+        offered = scheduler.search(
+            SlotSearch(clinic.id, today + timedelta(days=1), today + timedelta(days=14), limit=60)
+        )
+        for patient, slot in zip(DEMO_PATIENTS, offered[5::20], strict=False):
             try:
                 scheduler.book(BookingRequest(slot.slot_id, patient, Channel.SYSTEM))
                 booked += 1

@@ -15,7 +15,8 @@ from bot.bootstrap import SLOT_HORIZON_DAYS, Services, bootstrap, migrate_and_sy
 from bot.clinics.config import ClinicsFileError
 from bot.db.migrate import upgrade
 from bot.db.session import DatabaseUnavailable
-from rdvbot.server import is_loopback, serve as run_server
+from rdvbot.server import is_loopback
+from rdvbot.server import serve as run_server
 
 
 def fail(message: str) -> NoReturn:
@@ -56,17 +57,26 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
         settings = services.settings
         if not settings.twilio_auth_token:
             if not is_loopback(host):
-                fail(f"refusing to listen on {host} without TWILIO_AUTH_TOKEN: Twilio signatures could not be "
-                     "checked. Set TWILIO_AUTH_TOKEN, or listen on 127.0.0.1.")
-            click.secho("WARNING: TWILIO_AUTH_TOKEN is not set, so Twilio signatures are NOT checked. "
-                        "Listening on loopback only; never expose this server.", fg="yellow", err=True)
+                fail(
+                    f"refusing to listen on {host} without TWILIO_AUTH_TOKEN: Twilio signatures could not be "
+                    "checked. Set TWILIO_AUTH_TOKEN, or listen on 127.0.0.1."
+                )
+            click.secho(
+                "WARNING: TWILIO_AUTH_TOKEN is not set, so Twilio signatures are NOT checked. "
+                "Listening on loopback only; never expose this server.",
+                fg="yellow",
+                err=True,
+            )
         if settings.redis_url is None and workers not in (None, 1):
             fail("--workers above 1 needs REDIS_URL: without Redis, conversation state lives in one process")
         processes = workers or (2 if settings.redis_url else 1)
         prepare_database(services)
         state = "Redis" if settings.redis_url else "in-process state"
-        click.echo(f"rdvbot: serving on http://{host}:{port} ({services.database.safe_url}, {state}, "
-                   f"{processes} process(es) x {threads} threads)", err=True)
+        click.echo(
+            f"rdvbot: serving on http://{host}:{port} ({services.database.safe_url}, {state}, "
+            f"{processes} process(es) x {threads} threads)",
+            err=True,
+        )
         services.database.dispose()
     run_server(host, port, processes, threads)
 
@@ -100,8 +110,13 @@ def slots() -> None:
 
 
 @slots.command("generate")
-@click.option("--days", default=SLOT_HORIZON_DAYS, show_default=True, type=click.IntRange(1, 366),
-              help="How many days ahead, from today.")
+@click.option(
+    "--days",
+    default=SLOT_HORIZON_DAYS,
+    show_default=True,
+    type=click.IntRange(1, 366),
+    help="How many days ahead, from today.",
+)
 @click.option("--clinic", "clinic_id", help="Only this clinic (its id).")
 def slots_generate(days: int, clinic_id: str | None) -> None:
     """Create slots from practitioners' weekly availability (idempotent; skips closures and holidays)."""

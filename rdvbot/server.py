@@ -43,16 +43,18 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve until interrupted."""
-    GunicornServer({
-        "bind": bind_address(host, port),
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "errorlog": "-",
-        "loglevel": "info",
-        # One socket per user would make two servers on one machine collide; nothing of ours uses it.
-        "control_socket_disable": True,
-    }).run()
+    GunicornServer(
+        {
+            "bind": bind_address(host, port),
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "errorlog": "-",
+            "loglevel": "info",
+            # One socket per user would make two servers on one machine collide; nothing of ours uses it.
+            "control_socket_disable": True,
+        }
+    ).run()

@@ -9,4 +9,5 @@ from bot.bootstrap import Services
 
 def services() -> Services:
     """The services `create_app` wired for this app."""
-    return current_app.extensions["rdvbot"]
+    wired: Services = current_app.extensions["rdvbot"]
+    return wired

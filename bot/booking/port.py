@@ -25,7 +25,9 @@ PART_OF_DAY_BOUNDS: dict[PartOfDay, tuple[time, time | None]] = {
 }
 
 
-def local_windows(first_day: date, last_day: date, part: PartOfDay | None, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+def local_windows(
+    first_day: date, last_day: date, part: PartOfDay | None, zone: ZoneInfo
+) -> list[tuple[datetime, datetime]]:
     """The [start, end) intervals, in UTC, of local days `first_day`..`last_day`, limited to `part` of each day.
 
     Built day by day from wall-clock times so that DST days get their real length (in UTC, because Python

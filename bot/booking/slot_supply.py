@@ -38,7 +38,9 @@ def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, moment, zone).astimezone(UTC)
 
 
-def planned_slots(clinic: ClinicConfig, practitioner: PractitionerConfig, first_day: date, days: int) -> Iterator[Interval]:
+def planned_slots(
+    clinic: ClinicConfig, practitioner: PractitionerConfig, first_day: date, days: int
+) -> Iterator[Interval]:
     """UTC (start, end) of the practitioner's slots on open days, stepping in real time so DST days are right."""
     calendar = ClinicCalendar(clinic)
     step = timedelta(minutes=practitioner.slot_minutes)
@@ -93,11 +95,21 @@ def generate_slots(database: Database, clinic: ClinicConfig, days: int, first_da
             starts = {start for start, _ in existing}
             fresh = [s for s in planned if s[0] not in starts and not _overlaps(s, existing)]
             report.unchanged += len(planned) - len(fresh)
-            report.added += insert_ignoring_conflicts(session, Slot.__table__, [
-                {"clinic_id": clinic.id, "practitioner_id": ids[practitioner.id], "start_at": start,
-                 "end_at": end, "minutes": practitioner.slot_minutes, "source": "generated"}
-                for start, end in fresh
-            ])
+            report.added += insert_ignoring_conflicts(
+                session,
+                Slot,
+                [
+                    {
+                        "clinic_id": clinic.id,
+                        "practitioner_id": ids[practitioner.id],
+                        "start_at": start,
+                        "end_at": end,
+                        "minutes": practitioner.slot_minutes,
+                        "source": "generated",
+                    }
+                    for start, end in fresh
+                ],
+            )
     return report
 
 
@@ -130,22 +142,22 @@ def import_slots(database: Database, clinics: ClinicsFile, csv_text: str) -> Sup
         for row in reader:
             line = reader.line_num
             try:
-                values = _slot_row(row, clinics, known, session)
+                slot, zone = _slot_row(row, clinics, known, session)
             except ValueError as problem:
                 report.errors.append((line, str(problem)))
                 continue
-            existing = _existing(session, values["practitioner_id"], values["start_at"], values["end_at"])
-            if (values["start_at"], values["end_at"]) in existing:
+            existing = _existing(session, slot.practitioner_id, slot.start_at, slot.end_at)
+            if (slot.start_at, slot.end_at) in existing:
                 report.unchanged += 1
                 continue
-            clash = _overlaps((values["start_at"], values["end_at"]), existing)
+            clash = _overlaps((slot.start_at, slot.end_at), existing)
             if clash:
-                local = clash[0].astimezone(clinics.by_id(values["clinic_id"]).zone)  # type: ignore[union-attr]
+                local = clash[0].astimezone(zone)
                 report.errors.append((line, f"overlaps the slot at {local:%Y-%m-%d %H:%M} of this practitioner"))
                 continue
             try:
                 with session.begin_nested():
-                    session.add(Slot(**values))
+                    session.add(slot)
             except IntegrityError:
                 # Another process added a slot there since we looked; the database refused the overlap.
                 report.errors.append((line, "overlaps another slot of this practitioner"))
@@ -154,9 +166,10 @@ def import_slots(database: Database, clinics: ClinicsFile, csv_text: str) -> Sup
     return report
 
 
-def _slot_row(row: dict[str, str | None], clinics: ClinicsFile, known: dict[str, dict[str, int]],
-              session: Session) -> dict[str, object]:
-    """Validate one CSV row into Slot column values, or raise ValueError saying what is wrong."""
+def _slot_row(
+    row: dict[str, str | None], clinics: ClinicsFile, known: dict[str, dict[str, int]], session: Session
+) -> tuple[Slot, ZoneInfo]:
+    """Validate one CSV row into a new Slot (and its clinic's zone), or raise ValueError saying what is wrong."""
     clinic_id = (row.get("clinic") or "").strip()
     clinic = clinics.by_id(clinic_id)
     if clinic is None:
@@ -173,5 +186,12 @@ def _slot_row(row: dict[str, str | None], clinics: ClinicsFile, known: dict[str,
     if start <= utcnow():
         raise ValueError(f"start {row.get('start')} is in the past")
     minutes = int(minutes_text)
-    return {"clinic_id": clinic_id, "practitioner_id": known[clinic_id][practitioner_key], "start_at": start,
-            "end_at": start + timedelta(minutes=minutes), "minutes": minutes, "source": "import"}
+    slot = Slot(
+        clinic_id=clinic_id,
+        practitioner_id=known[clinic_id][practitioner_key],
+        start_at=start,
+        end_at=start + timedelta(minutes=minutes),
+        minutes=minutes,
+        source="import",
+    )
+    return slot, clinic.zone

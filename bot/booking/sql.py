@@ -66,12 +66,24 @@ def _view(appointment: Appointment) -> BookedAppointment:
     )
 
 
-def _record(session: Session, appointment: Appointment, action: str, before: AppointmentStatus | None,
-            channel: Channel, related: Appointment | None = None) -> None:
-    session.add(AppointmentEvent(
-        appointment_id=appointment.id, action=action, from_status=before, to_status=appointment.status,
-        channel=channel, related_appointment_id=related.id if related else None,
-    ))
+def _record(
+    session: Session,
+    appointment: Appointment,
+    action: str,
+    before: AppointmentStatus | None,
+    channel: Channel,
+    related: Appointment | None = None,
+) -> None:
+    session.add(
+        AppointmentEvent(
+            appointment_id=appointment.id,
+            action=action,
+            from_status=before,
+            to_status=appointment.status,
+            channel=channel,
+            related_appointment_id=related.id if related else None,
+        )
+    )
 
 
 class SqlScheduler:
@@ -90,9 +102,7 @@ class SqlScheduler:
             return []
         windows = local_windows(query.first_day, query.last_day, query.part_of_day, clinic.zone)
         not_before = max(query.not_before or utcnow(), utcnow())
-        taken = exists().where(
-            Appointment.slot_id == Slot.id, Appointment.status.in_(LIVE_STATUSES)
-        )
+        taken = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(LIVE_STATUSES))
         statement = (
             select(Slot.id, Slot.start_at, Slot.end_at, Practitioner.key)
             .join(Practitioner, Practitioner.id == Slot.practitioner_id)
@@ -110,15 +120,23 @@ class SqlScheduler:
             statement = statement.where(Practitioner.key == query.practitioner_id)
         with self.database.transaction() as session:
             if query.appointment_type:
-                minutes = session.scalar(select(AppointmentType.minutes).where(
-                    AppointmentType.clinic_id == clinic.id, AppointmentType.key == query.appointment_type))
+                minutes = session.scalar(
+                    select(AppointmentType.minutes).where(
+                        AppointmentType.clinic_id == clinic.id, AppointmentType.key == query.appointment_type
+                    )
+                )
                 if minutes is None:
                     return []
                 statement = statement.where(Slot.minutes >= minutes)
             rows = session.execute(statement).all()
         return [
-            OfferedSlot(slot_id=str(row.id), clinic_id=clinic.id, practitioner_id=row.key,
-                        start=row.start_at.astimezone(clinic.zone), end=row.end_at.astimezone(clinic.zone))
+            OfferedSlot(
+                slot_id=str(row.id),
+                clinic_id=clinic.id,
+                practitioner_id=row.key,
+                start=row.start_at.astimezone(clinic.zone),
+                end=row.end_at.astimezone(clinic.zone),
+            )
             for row in rows
         ]
 
@@ -127,31 +145,43 @@ class SqlScheduler:
         slot_id = _slot_id(request.slot_id)
         try:
             with self.database.transaction() as session:
-                appointment = self._book_in(session, slot_id, request.patient_phone, request.channel,
-                                            request.appointment_type)
+                appointment = self._book_in(
+                    session, slot_id, request.patient_phone, request.channel, request.appointment_type
+                )
                 _record(session, appointment, "booked", None, request.channel)
                 return _view(appointment)
         except IntegrityError:
             # A concurrent booking won the race for the partial unique index on live appointments.
             raise SlotTaken(f"slot {slot_id} was just taken") from None
 
-    def _book_in(self, session: Session, slot_id: int, phone: str, channel: Channel,
-                 appointment_type: str | None) -> Appointment:
+    def _book_in(
+        self, session: Session, slot_id: int, phone: str, channel: Channel, appointment_type: str | None
+    ) -> Appointment:
         slot = session.get(Slot, slot_id)
         if slot is None or slot.start_at <= utcnow():
             raise SlotNotFound(f"slot {slot_id} does not exist or has passed")
-        held = session.scalar(select(Appointment.id).where(
-            Appointment.slot_id == slot_id, Appointment.status.in_(LIVE_STATUSES)))
+        held = session.scalar(
+            select(Appointment.id).where(Appointment.slot_id == slot_id, Appointment.status.in_(LIVE_STATUSES))
+        )
         if held is not None:
             raise SlotTaken(f"slot {slot_id} is already booked")
         type_id = None
         if appointment_type:
-            type_id = session.scalar(select(AppointmentType.id).where(
-                AppointmentType.clinic_id == slot.clinic_id, AppointmentType.key == appointment_type))
+            type_id = session.scalar(
+                select(AppointmentType.id).where(
+                    AppointmentType.clinic_id == slot.clinic_id, AppointmentType.key == appointment_type
+                )
+            )
         appointment = Appointment(
-            clinic_id=slot.clinic_id, practitioner=slot.practitioner, slot_id=slot.id,
-            appointment_type_id=type_id, patient=ensure_patient(session, phone),
-            start_at=slot.start_at, end_at=slot.end_at, status=AppointmentStatus.BOOKED, channel=channel,
+            clinic_id=slot.clinic_id,
+            practitioner=slot.practitioner,
+            slot_id=slot.id,
+            appointment_type_id=type_id,
+            patient=ensure_patient(session, phone),
+            start_at=slot.start_at,
+            end_at=slot.end_at,
+            status=AppointmentStatus.BOOKED,
+            channel=channel,
         )
         session.add(appointment)
         session.flush()
@@ -175,8 +205,9 @@ class SqlScheduler:
                 _record(session, appointment, "cancelled", before, channel)
             return _view(appointment)
 
-    def reschedule(self, appointment_id: str, new_slot_id: str, *, channel: Channel,
-                   patient_phone: str | None = None) -> BookedAppointment:
+    def reschedule(
+        self, appointment_id: str, new_slot_id: str, *, channel: Channel, patient_phone: str | None = None
+    ) -> BookedAppointment:
         """Move a live appointment to `new_slot_id`: the new one booked and the old one cancelled together."""
         slot_id = _slot_id(new_slot_id)
         try:

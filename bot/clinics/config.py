@@ -20,9 +20,10 @@ from pydantic import (
     model_validator,
 )
 
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Language = Literal["fr", "en"]
+LANGUAGES: tuple[Language, ...] = ("fr", "en")
 BackendKind = Literal["sql", "fhir", "smart"]
 DEFAULT_TIMEZONE = "America/Toronto"
 
@@ -74,7 +75,7 @@ def _time_ranges(value: Any) -> Any:
         return [TimeRange.parse(part) for part in value.split(",")]
     if isinstance(value, list):
         return [_time_range(part) for part in value]
-    raise ValueError("expected a time range such as \"08:00-17:00\", a list of them, or \"closed\"")
+    raise ValueError('expected a time range such as "08:00-17:00", a list of them, or "closed"')
 
 
 TimeRangeField = Annotated[TimeRange, BeforeValidator(_time_range)]
@@ -99,7 +100,7 @@ PhoneNumber = Annotated[str, BeforeValidator(to_e164)]
 def _check_windows(windows: dict[str, list[TimeRange]]) -> dict[str, list[TimeRange]]:
     for day, ranges in windows.items():
         ordered = sorted(ranges, key=lambda r: r.start)
-        for earlier, later in zip(ordered, ordered[1:]):
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
             if later.start < earlier.end:
                 raise ValueError(f"{day}: {earlier} overlaps {later}")
     return windows
@@ -195,7 +196,7 @@ class ClinicConfig(Strict):
     phone: PhoneNumber
     address: str = Field(min_length=1)
     timezone: str = DEFAULT_TIMEZONE
-    languages: list[Language] = Field(default_factory=lambda: ["fr", "en"])
+    languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES))
     hours: dict[Weekday, DayWindows] = Field(default_factory=dict)
     closures: list[date] = Field(default_factory=list)
     statutory_holidays: bool = True
@@ -220,7 +221,7 @@ class ClinicConfig(Strict):
     def _french_first(cls, languages: list[Language]) -> list[Language]:
         if "fr" not in languages:
             raise ValueError("French must be offered (Charter of the French language)")
-        return ["fr"] + [lang for lang in dict.fromkeys(languages) if lang != "fr"]
+        return [lang for lang in LANGUAGES if lang in languages]
 
     @field_validator("backends")
     @classmethod

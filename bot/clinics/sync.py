@@ -15,11 +15,18 @@ def sync_clinics(database: Database, clinics: ClinicsFile) -> None:
     are deactivated (their past appointments keep pointing at them)."""
     with database.transaction() as session:
         for config in clinics.clinics:
-            session.merge(Clinic(
-                id=config.id, name_fr=config.name.fr, name_en=config.name.en, timezone=config.timezone,
-                sms_number=config.sms_number, voice_number=config.voice_number or config.sms_number,
-                phone=config.phone, address=config.address,
-            ))
+            session.merge(
+                Clinic(
+                    id=config.id,
+                    name_fr=config.name.fr,
+                    name_en=config.name.en,
+                    timezone=config.timezone,
+                    sms_number=config.sms_number,
+                    voice_number=config.voice_number or config.sms_number,
+                    phone=config.phone,
+                    address=config.address,
+                )
+            )
             session.flush()
             _sync_practitioners(session, config)
             _sync_appointment_types(session, config)

@@ -80,8 +80,14 @@ class Channel(StrEnum):
 
 
 def _string_enum(enum: type[StrEnum], name: str) -> Enum:
-    return Enum(enum, name=name, native_enum=False, create_constraint=True, length=16,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class Clinic(Base):
@@ -238,4 +244,3 @@ class ProcessedWebhook(Base):
     kind: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     response: Mapped[str | None] = mapped_column(Text)
-

@@ -13,6 +13,6 @@ def ensure_patient(session: Session, phone: str) -> Patient:
     """The patient with this number, created if new; safe when two requests create it at once."""
     patient = session.scalar(select(Patient).where(Patient.phone == phone))
     if patient is None:
-        insert_ignoring_conflicts(session, Patient.__table__, [{"phone": phone, "language": "fr"}])
+        insert_ignoring_conflicts(session, Patient, [{"phone": phone, "language": "fr"}])
         patient = session.scalars(select(Patient).where(Patient.phone == phone)).one()
     return patient

@@ -31,8 +31,14 @@ def rdvbot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def rdvbot(tmp_path: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rdvbot", *args], env=rdvbot_env(tmp_path, **extra_env),
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rdvbot", *args],
+        env=rdvbot_env(tmp_path, **extra_env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def free_port() -> int:
@@ -55,8 +61,14 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     extra: dict[str, str] = getattr(request, "param", {})
     port = free_port()
     args = [sys.executable, "-m", "rdvbot", "serve", "--port", str(port), *extra.pop("args", "").split()]
-    process = subprocess.Popen(args, env=rdvbot_env(tmp_path, **extra), cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        args,
+        env=rdvbot_env(tmp_path, **extra),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -80,8 +92,10 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
 def counts(tmp_path: Path) -> tuple[int, int]:
     database = Database(f"sqlite:///{tmp_path / 'rdvbot.db'}")
     with database.transaction() as session:
-        result = (session.scalar(select(func.count()).select_from(Slot)) or 0,
-                  session.scalar(select(func.count()).select_from(Appointment)) or 0)
+        result = (
+            session.scalar(select(func.count()).select_from(Slot)) or 0,
+            session.scalar(select(func.count()).select_from(Appointment)) or 0,
+        )
     database.dispose()
     return result
 
@@ -117,8 +131,11 @@ def test_slots_generate_and_import_report_what_they_did(tmp_path: Path, demo_cli
     assert generated.stdout.startswith("demo-plateau: ") and "slots added" in generated.stdout
     monday = quiet_monday(demo_clinics.clinics[0], at_least_days_ahead=10).isoformat()
     csv_file = tmp_path / "slots.csv"
-    csv_file.write_text(f"clinic,practitioner,start,minutes\ndemo-plateau,roy,{monday}T18:00,20\n"
-                        f"demo-plateau,nobody,{monday}T18:00,20\n", encoding="utf-8")
+    csv_file.write_text(
+        f"clinic,practitioner,start,minutes\ndemo-plateau,roy,{monday}T18:00,20\n"
+        f"demo-plateau,nobody,{monday}T18:00,20\n",
+        encoding="utf-8",
+    )
     imported = rdvbot(tmp_path, "slots", "import", str(csv_file))
     assert imported.returncode == 1
     assert f"{csv_file}:3: unknown practitioner" in imported.stderr
@@ -152,7 +169,15 @@ def test_serve_refuses_several_workers_without_redis(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help(tmp_path: Path) -> None:
-    for command in ([], ["serve"], ["db"], ["db", "upgrade"], ["seed-demo"], ["slots"], ["slots", "generate"],
-                    ["slots", "import"]):
+    for command in (
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["seed-demo"],
+        ["slots"],
+        ["slots", "generate"],
+        ["slots", "import"],
+    ):
         result = rdvbot(tmp_path, *command, "--help")
         assert result.returncode == 0 and "Usage: " in result.stdout, command

@@ -38,13 +38,29 @@ def live_violations(database: Database) -> tuple[int, int]:
     other = aliased(Appointment)
     live = Appointment.status.in_(LIVE_STATUSES)
     with database.transaction() as session:
-        doubled = session.scalar(select(func.count()).select_from(
-            select(Appointment.slot_id).where(live).group_by(Appointment.slot_id)
-            .having(func.count() > 1).subquery()))
-        overlapping = session.scalar(select(func.count()).select_from(Appointment).join(other, and_(
-            other.practitioner_id == Appointment.practitioner_id, other.id > Appointment.id,
-            other.start_at < Appointment.end_at, Appointment.start_at < other.end_at,
-        )).where(live, other.status.in_(LIVE_STATUSES)))
+        doubled = session.scalar(
+            select(func.count()).select_from(
+                select(Appointment.slot_id)
+                .where(live)
+                .group_by(Appointment.slot_id)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+        overlapping = session.scalar(
+            select(func.count())
+            .select_from(Appointment)
+            .join(
+                other,
+                and_(
+                    other.practitioner_id == Appointment.practitioner_id,
+                    other.id > Appointment.id,
+                    other.start_at < Appointment.end_at,
+                    Appointment.start_at < other.end_at,
+                ),
+            )
+            .where(live, other.status.in_(LIVE_STATUSES))
+        )
     return doubled or 0, overlapping or 0
 
 
@@ -53,12 +69,14 @@ def make_machine(database: Database, clinics: ClinicsFile, monday: date) -> type
     scheduler = SqlScheduler(database, clinics)
     clinic = clinics.clinics[0]
     with database.transaction() as session:
-        practitioner_ids_by_key = dict(session.execute(
-            select(Practitioner.key, Practitioner.id).where(Practitioner.clinic_id == clinic.id)).all())
+        practitioner_ids_by_key = dict(
+            session.execute(select(Practitioner.key, Practitioner.id).where(Practitioner.clinic_id == clinic.id)).all()
+        )
     base_slots = []
     for practitioner in clinic.practitioners:
-        base_slots += scheduler.search(SlotSearch(clinic.id, monday, monday, practitioner_id=practitioner.id,
-                                                  limit=SLOTS_PER_PRACTITIONER))
+        base_slots += scheduler.search(
+            SlotSearch(clinic.id, monday, monday, practitioner_id=practitioner.id, limit=SLOTS_PER_PRACTITIONER)
+        )
     day_start = base_slots[0].start
 
     class BookingMachine(RuleBasedStateMachine):
@@ -120,8 +138,12 @@ def make_machine(database: Database, clinics: ClinicsFile, monday: date) -> type
                 self._hold(moved)
             return moved.appointment_id
 
-        @rule(target=slots, practitioner=st.sampled_from([p.id for p in clinic.practitioners]),
-              offset=st.integers(0, 18).map(lambda n: n * 5), minutes=st.sampled_from([5, 10, 20, 30]))
+        @rule(
+            target=slots,
+            practitioner=st.sampled_from([p.id for p in clinic.practitioners]),
+            offset=st.integers(0, 18).map(lambda n: n * 5),
+            minutes=st.sampled_from([5, 10, 20, 30]),
+        )
         def add_slot(self, practitioner: str, offset: int, minutes: int) -> object:
             """Insert a slot straight into the table: the database alone must refuse overlaps."""
             practitioner_id = practitioner_ids_by_key[practitioner]
@@ -130,9 +152,18 @@ def make_machine(database: Database, clinics: ClinicsFile, monday: date) -> type
             clash = any(a < end and start < b for a, b in self.intervals.get(practitioner_id, []))
             try:
                 with database.transaction() as session:
-                    new_id = session.execute(insert(Slot).values(
-                        clinic_id=clinic.id, practitioner_id=practitioner_id, start_at=start, end_at=end,
-                        minutes=minutes, source="test").returning(Slot.id)).scalar_one()
+                    new_id = session.execute(
+                        insert(Slot)
+                        .values(
+                            clinic_id=clinic.id,
+                            practitioner_id=practitioner_id,
+                            start_at=start,
+                            end_at=end,
+                            minutes=minutes,
+                            source="test",
+                        )
+                        .returning(Slot.id)
+                    ).scalar_one()
             except IntegrityError:
                 assert clash, "refused a slot that overlaps nothing"
                 return multiple()
@@ -149,8 +180,9 @@ def make_machine(database: Database, clinics: ClinicsFile, monday: date) -> type
         def database_agrees_and_never_double_books(self) -> None:
             assert live_violations(database) == (0, 0)
             with database.transaction() as session:
-                rows = session.execute(select(Appointment.id, Appointment.slot_id).where(
-                    Appointment.status.in_(LIVE_STATUSES))).all()
+                rows = session.execute(
+                    select(Appointment.id, Appointment.slot_id).where(Appointment.status.in_(LIVE_STATUSES))
+                ).all()
             assert {str(row.id): str(row.slot_id) for row in rows} == self.live
 
     return BookingMachine

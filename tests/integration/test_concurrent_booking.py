@@ -18,7 +18,9 @@ from tests.helpers import quiet_monday
 RACERS = 50
 
 
-def test_fifty_concurrent_bookings_of_one_slot(database_url: str, database: Database, demo_clinics: ClinicsFile) -> None:
+def test_fifty_concurrent_bookings_of_one_slot(
+    database_url: str, database: Database, demo_clinics: ClinicsFile
+) -> None:
     clinic = demo_clinics.clinics[0]
     monday = quiet_monday(clinic)
     generate_slots(database, clinic, 1, first_day=monday)
@@ -44,6 +46,9 @@ def test_fifty_concurrent_bookings_of_one_slot(database_url: str, database: Data
     assert len(winners) == 1
     assert sum(isinstance(o, SlotTaken) for o in outcomes) == RACERS - 1
     with database.transaction() as session:
-        live = session.scalar(select(func.count()).select_from(Appointment).where(
-            Appointment.slot_id == int(slot.slot_id), Appointment.status.in_(LIVE_STATUSES)))
+        live = session.scalar(
+            select(func.count())
+            .select_from(Appointment)
+            .where(Appointment.slot_id == int(slot.slot_id), Appointment.status.in_(LIVE_STATUSES))
+        )
     assert live == 1

@@ -46,18 +46,21 @@ def csv_for(monday: date, rows: list[str]) -> str:
 
 def test_import_keeps_good_rows_and_reports_bad_ones_by_line(database: Database, demo_clinics: ClinicsFile) -> None:
     monday = quiet_monday(demo_clinics.clinics[0])
-    text = csv_for(monday, [
-        "demo-plateau,tremblay,MONDAYT18:00,30",       # line 2: good (evening, outside availability is fine)
-        "demo-plateau,tremblay,MONDAYT18:10,20",       # line 3: overlaps line 2
-        "nowhere,tremblay,MONDAYT18:00,30",            # line 4: unknown clinic
-        "demo-plateau,house,MONDAYT18:00,30",          # line 5: unknown practitioner
-        "demo-plateau,gagnon,MONDAY at six,30",        # line 6: bad time
-        "demo-plateau,gagnon,MONDAYT18:00,zero",       # line 7: bad minutes
-        "demo-plateau,gagnon,2020-01-06T09:00,20",     # line 8: past
-        "demo-plateau,gagnon,MONDAYT18:00-05:00,20",   # line 9: good, with an offset
-        "demo-plateau,roy,MONDAYT19:00,500",           # line 10: too long
-        "demo-plateau,tremblay,MONDAYT18:00,30",       # line 11: same as line 2: already there
-    ])
+    text = csv_for(
+        monday,
+        [
+            "demo-plateau,tremblay,MONDAYT18:00,30",  # line 2: good (evening, outside availability is fine)
+            "demo-plateau,tremblay,MONDAYT18:10,20",  # line 3: overlaps line 2
+            "nowhere,tremblay,MONDAYT18:00,30",  # line 4: unknown clinic
+            "demo-plateau,house,MONDAYT18:00,30",  # line 5: unknown practitioner
+            "demo-plateau,gagnon,MONDAY at six,30",  # line 6: bad time
+            "demo-plateau,gagnon,MONDAYT18:00,zero",  # line 7: bad minutes
+            "demo-plateau,gagnon,2020-01-06T09:00,20",  # line 8: past
+            "demo-plateau,gagnon,MONDAYT18:00-05:00,20",  # line 9: good, with an offset
+            "demo-plateau,roy,MONDAYT19:00,500",  # line 10: too long
+            "demo-plateau,tremblay,MONDAYT18:00,30",  # line 11: same as line 2: already there
+        ],
+    )
     report = import_slots(database, demo_clinics, text)
     assert (report.added, report.unchanged) == (2, 1)
     assert [line for line, _ in report.errors] == [3, 4, 5, 6, 7, 8, 10]
@@ -77,9 +80,15 @@ def test_import_then_generate_never_overlaps(database: Database, demo_clinics: C
     generated = generate_slots(database, clinic, 1, first_day=monday)
     assert generated.added == 27 * 3 - 2, "09:00 and 09:20 of roy would overlap 09:10-09:40"
     with database.transaction() as session:
-        starts = [s.astimezone(clinic.zone).time() for s in session.scalars(
-            select(Slot.start_at).join(Slot.practitioner).where(Slot.practitioner.has(key="roy"))
-            .order_by(Slot.start_at))]
+        starts = [
+            s.astimezone(clinic.zone).time()
+            for s in session.scalars(
+                select(Slot.start_at)
+                .join(Slot.practitioner)
+                .where(Slot.practitioner.has(key="roy"))
+                .order_by(Slot.start_at)
+            )
+        ]
     assert starts[:4] == [time(8), time(8, 20), time(8, 40), time(9, 10)]
     assert starts[4] == time(9, 40)
 
@@ -87,4 +96,6 @@ def test_import_then_generate_never_overlaps(database: Database, demo_clinics: C
 def test_import_without_the_columns_says_which_are_missing(database: Database, demo_clinics: ClinicsFile) -> None:
     report = import_slots(database, demo_clinics, "clinic,start\ndemo-plateau,2030-01-07T09:00\n")
     assert report.added == 0
-    assert report.errors == [(1, "missing column(s): practitioner, minutes (expected clinic,practitioner,start,minutes)")]
+    assert report.errors == [
+        (1, "missing column(s): practitioner, minutes (expected clinic,practitioner,start,minutes)")
+    ]

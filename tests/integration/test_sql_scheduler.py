@@ -51,15 +51,20 @@ def test_search_gives_earliest_free_slots_in_local_time(scheduler: SqlScheduler,
     offered = find(scheduler, monday, limit=3)
     assert [slot.start.time() for slot in offered] == [time(8)] * 3
     assert sorted(slot.practitioner_id for slot in offered) == ["gagnon", "roy", "tremblay"]
-    assert all(slot.start.tzinfo is not None and slot.start.utcoffset() in (timedelta(hours=-5), timedelta(hours=-4))
-               for slot in offered)
+    assert all(
+        slot.start.tzinfo is not None and slot.start.utcoffset() in (timedelta(hours=-5), timedelta(hours=-4))
+        for slot in offered
+    )
     assert all(slot.end - slot.start == timedelta(minutes=20) for slot in offered)
 
 
-@pytest.mark.parametrize(("part", "first", "last"), [
-    (PartOfDay.MORNING, time(8), time(11, 40)),
-    (PartOfDay.AFTERNOON, time(12), time(16, 40)),
-])
+@pytest.mark.parametrize(
+    ("part", "first", "last"),
+    [
+        (PartOfDay.MORNING, time(8), time(11, 40)),
+        (PartOfDay.AFTERNOON, time(12), time(16, 40)),
+    ],
+)
 def test_search_by_part_of_day(scheduler: SqlScheduler, monday: date, part: PartOfDay, first: time, last: time) -> None:
     offered = find(scheduler, monday, part_of_day=part, practitioner_id="tremblay", limit=50)
     assert offered[0].start.time() == first and offered[-1].start.time() == last
@@ -125,8 +130,9 @@ def test_reschedule_moves_in_one_transaction(scheduler: SqlScheduler, database: 
     with pytest.raises(AppointmentNotLive):
         scheduler.reschedule(original.appointment_id, third.slot_id, channel=Channel.SMS)
     with database.transaction() as session:
-        actions = session.execute(select(AppointmentEvent.appointment_id, AppointmentEvent.action)
-                                  .order_by(AppointmentEvent.id)).all()
+        actions = session.execute(
+            select(AppointmentEvent.appointment_id, AppointmentEvent.action).order_by(AppointmentEvent.id)
+        ).all()
     assert [a for _, a in actions] == ["booked", "booked", "rescheduled_from", "rescheduled_to"]
 
 
@@ -141,18 +147,27 @@ def test_appointments_for_lists_only_the_patients_live_future_ones(scheduler: Sq
     assert scheduler.appointments_for(CLINIC, ALICE, after=slots[3].end + timedelta(days=1)) == []
 
 
-def test_database_itself_refuses_a_second_live_appointment(scheduler: SqlScheduler, database: Database,
-                                                            monday: date) -> None:
+def test_database_itself_refuses_a_second_live_appointment(
+    scheduler: SqlScheduler, database: Database, monday: date
+) -> None:
     """Bypassing the scheduler: the partial unique index, not application code, forbids double-booking."""
     slot = find(scheduler, monday, limit=1)[0]
     booked = book(scheduler, slot.slot_id)
     with pytest.raises(IntegrityError), database.transaction() as session:
         row = session.get(Slot, int(slot.slot_id))
         assert row is not None
-        session.execute(insert(Appointment).values(
-            clinic_id=CLINIC, practitioner_id=row.practitioner_id, slot_id=row.id,
-            patient_id=ensure_patient(session, BOB).id, start_at=row.start_at, end_at=row.end_at,
-            status=AppointmentStatus.CONFIRMED, channel=Channel.STAFF))
+        session.execute(
+            insert(Appointment).values(
+                clinic_id=CLINIC,
+                practitioner_id=row.practitioner_id,
+                slot_id=row.id,
+                patient_id=ensure_patient(session, BOB).id,
+                start_at=row.start_at,
+                end_at=row.end_at,
+                status=AppointmentStatus.CONFIRMED,
+                channel=Channel.STAFF,
+            )
+        )
     scheduler.cancel(booked.appointment_id, channel=Channel.STAFF)
     assert book(scheduler, slot.slot_id, BOB).is_live, "a cancelled appointment no longer holds the slot"
 
@@ -163,5 +178,13 @@ def test_database_itself_refuses_overlapping_slots(database: Database, monday: d
         clinic_id, practitioner_id, start = existing.clinic_id, existing.practitioner_id, existing.start_at
     shifted = start + timedelta(minutes=10)
     with pytest.raises(IntegrityError), database.transaction() as session:
-        session.execute(insert(Slot).values(clinic_id=clinic_id, practitioner_id=practitioner_id, start_at=shifted,
-                                            end_at=shifted + timedelta(minutes=20), minutes=20, source="test"))
+        session.execute(
+            insert(Slot).values(
+                clinic_id=clinic_id,
+                practitioner_id=practitioner_id,
+                start_at=shifted,
+                end_at=shifted + timedelta(minutes=20),
+                minutes=20,
+                source="test",
+            )
+        )

@@ -18,12 +18,29 @@ MONTREAL = ZoneInfo("America/Toronto")
 def clinic_with(availability: dict[str, list[str]], hours: dict[str, str] | None = None) -> ClinicConfig:
     """A one-practitioner clinic open every day unless `hours` says otherwise."""
     every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    return ClinicsFile.model_validate({"clinics": [{
-        "id": "night", "name": {"fr": "Nuit", "en": "Night"}, "sms_number": "+15145550101",
-        "phone": "+15145550102", "address": "1, rue Test", "hours": hours or every_day, "closures": ["2026-12-24"],
-        "practitioners": [{"id": "owl", "name": {"fr": "Hibou", "en": "Owl"}, "slot_minutes": 20,
-                           "availability": availability}],
-    }]}).clinics[0]
+    return ClinicsFile.model_validate(
+        {
+            "clinics": [
+                {
+                    "id": "night",
+                    "name": {"fr": "Nuit", "en": "Night"},
+                    "sms_number": "+15145550101",
+                    "phone": "+15145550102",
+                    "address": "1, rue Test",
+                    "hours": hours or every_day,
+                    "closures": ["2026-12-24"],
+                    "practitioners": [
+                        {
+                            "id": "owl",
+                            "name": {"fr": "Hibou", "en": "Owl"},
+                            "slot_minutes": 20,
+                            "availability": availability,
+                        }
+                    ],
+                }
+            ]
+        }
+    ).clinics[0]
 
 
 def test_holidays_closures_and_weekends_close_the_clinic(demo_clinics: ClinicsFile) -> None:
@@ -79,9 +96,13 @@ def test_daytime_slots_on_dst_days_keep_local_times() -> None:
 
 
 def test_closed_days_get_no_slots() -> None:
-    clinic = clinic_with({"thu": ["08:00-10:00"], "fri": ["08:00-10:00"]}, hours={"thu": "08:00-17:00", "fri": "closed"})
+    clinic = clinic_with(
+        {"thu": ["08:00-10:00"], "fri": ["08:00-10:00"]}, hours={"thu": "08:00-17:00", "fri": "closed"}
+    )
     # Thursday 2026-12-24 is a closure, Friday 2026-12-25 is Christmas and closed anyway, Thursday 12-31 is open.
-    days = {s.astimezone(MONTREAL).date() for s, _ in planned_slots(clinic, clinic.practitioners[0], date(2026, 12, 24), 8)}
+    days = {
+        s.astimezone(MONTREAL).date() for s, _ in planned_slots(clinic, clinic.practitioners[0], date(2026, 12, 24), 8)
+    }
     assert days == {date(2026, 12, 31)}
 
 

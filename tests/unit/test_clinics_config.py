@@ -59,18 +59,36 @@ def test_time_zone_defaults_to_montreal(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda c: c.update(sms_number="514-555-01"), 'clinic "demo-plateau", field sms_number: "514-555-01" is not a valid phone number'),
+        (
+            lambda c: c.update(sms_number="514-555-01"),
+            'clinic "demo-plateau", field sms_number: "514-555-01" is not a valid phone number',
+        ),
         (lambda c: c.update(phone="call us"), 'clinic "demo-plateau", field phone: "call us" is not a phone number'),
-        (lambda c: c["hours"].update(mon="17:00-08:00"), 'clinic "demo-plateau", field hours.mon: "17:00-08:00" ends before it starts'),
-        (lambda c: c["hours"].update(tue="8 to 5"), 'clinic "demo-plateau", field hours.tue: "8 to 5" is not a time range'),
+        (
+            lambda c: c["hours"].update(mon="17:00-08:00"),
+            'clinic "demo-plateau", field hours.mon: "17:00-08:00" ends before it starts',
+        ),
+        (
+            lambda c: c["hours"].update(tue="8 to 5"),
+            'clinic "demo-plateau", field hours.tue: "8 to 5" is not a time range',
+        ),
         (lambda c: c["hours"].update(fri="25:00-26:00"), 'field hours.fri: "25:00-26:00" has an impossible time'),
-        (lambda c: c.update(backends=[{"kind": "sql"}, {"kind": "oracle"}]), 'clinic "demo-plateau", field backends.1.kind: unknown back-end "oracle"'),
+        (
+            lambda c: c.update(backends=[{"kind": "sql"}, {"kind": "oracle"}]),
+            'clinic "demo-plateau", field backends.1.kind: unknown back-end "oracle"',
+        ),
         (lambda c: c.update(backends=[{"kind": "fhir"}]), 'field backends.0: a "fhir" back-end needs a base_url'),
-        (lambda c: c.update(backends=[{"kind": "smart", "base_url": "http://127.0.0.1/x"}]), "field backends: the first back-end is the system of record"),
+        (
+            lambda c: c.update(backends=[{"kind": "smart", "base_url": "http://127.0.0.1/x"}]),
+            "field backends: the first back-end is the system of record",
+        ),
         (lambda c: c.update(timezone="Mars/Olympus"), 'field timezone: unknown time zone "Mars/Olympus"'),
         (lambda c: c.update(languages=["en"]), "field languages: French must be offered"),
         (lambda c: c.update(colour="blue"), "field colour: unknown field"),
-        (lambda c: c["practitioners"][1].update(availability={"mon": ["08:00-12:00", "11:00-13:00"]}), 'field practitioners[gagnon].availability: mon: 08:00-12:00 overlaps 11:00-13:00'),
+        (
+            lambda c: c["practitioners"][1].update(availability={"mon": ["08:00-12:00", "11:00-13:00"]}),
+            "field practitioners[gagnon].availability: mon: 08:00-12:00 overlaps 11:00-13:00",
+        ),
         (lambda c: c.update(closures=["2026-02-30"]), "field closures.0:"),
     ],
 )
@@ -108,7 +126,9 @@ def test_cli_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "rdvbot", "db", "upgrade"],
         env={"PATH": "/usr/bin:/bin", "RDVBOT_CLINICS": str(path), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
