@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bot.booking.slot_supply import generate_slots, import_slots
 from bot.clinics.config import ClinicsFile
+from bot.clinics.sync import sync_clinics
 from bot.db.models import Slot
 from bot.db.session import Database
 from tests.helpers import quiet_monday
@@ -99,3 +100,42 @@ def test_import_without_the_columns_says_which_are_missing(database: Database, d
     assert report.errors == [
         (1, "missing column(s): practitioner, minutes (expected clinic,practitioner,start,minutes)")
     ]
+
+
+def test_dst_days_are_stored_with_their_real_times(database: Database) -> None:
+    """A night availability across both 2027 DST changes, stored and read back in UTC on each database."""
+    night = ClinicsFile.model_validate(
+        {
+            "clinics": [
+                {
+                    "id": "night",
+                    "name": {"fr": "Nuit", "en": "Night"},
+                    "sms_number": "+15145550101",
+                    "phone": "+15145550102",
+                    "address": "1, rue Test",
+                    "hours": {"sun": "00:00-24:00"},
+                    "practitioners": [
+                        {"id": "owl", "name": {"fr": "Hibou", "en": "Owl"}, "availability": {"sun": ["01:00-04:00"]}}
+                    ],
+                }
+            ]
+        }
+    )
+    sync_clinics(database, night)
+    clinic = night.clinics[0]
+    spring = generate_slots(database, clinic, 1, first_day=date(2027, 3, 14))
+    autumn = generate_slots(database, clinic, 1, first_day=date(2027, 11, 7))
+    assert (spring.added, autumn.added) == (6, 12)
+    with database.transaction() as session:
+        starts = session.scalars(select(Slot.start_at).where(Slot.clinic_id == "night").order_by(Slot.start_at)).all()
+    local = [s.astimezone(clinic.zone).strftime("%m-%d %H:%M %z") for s in starts]
+    assert local[:6] == [
+        "03-14 01:00 -0500",
+        "03-14 01:20 -0500",
+        "03-14 01:40 -0500",
+        "03-14 03:00 -0400",
+        "03-14 03:20 -0400",
+        "03-14 03:40 -0400",
+    ]
+    assert local[6:9] == ["11-07 01:00 -0400", "11-07 01:20 -0400", "11-07 01:40 -0400"]
+    assert local[9:12] == ["11-07 01:00 -0500", "11-07 01:20 -0500", "11-07 01:40 -0500"]
