@@ -30,6 +30,7 @@ from bot.db.models import (
     Patient,
     Practitioner,
     Slot,
+    is_live,
     utcnow,
 )
 from bot.db.patients import ensure_patient
@@ -102,7 +103,7 @@ class SqlScheduler:
             return []
         windows = local_windows(query.first_day, query.last_day, query.part_of_day, clinic.zone)
         not_before = max(query.not_before or utcnow(), utcnow())
-        taken = exists().where(Appointment.slot_id == Slot.id, Appointment.status.in_(LIVE_STATUSES))
+        taken = exists().where(Appointment.slot_id == Slot.id, is_live(Appointment.status))
         statement = (
             select(Slot.id, Slot.start_at, Slot.end_at, Practitioner.key)
             .join(Practitioner, Practitioner.id == Slot.practitioner_id)
@@ -160,9 +161,7 @@ class SqlScheduler:
         slot = session.get(Slot, slot_id)
         if slot is None or slot.start_at <= utcnow():
             raise SlotNotFound(f"slot {slot_id} does not exist or has passed")
-        held = session.scalar(
-            select(Appointment.id).where(Appointment.slot_id == slot_id, Appointment.status.in_(LIVE_STATUSES))
-        )
+        held = session.scalar(select(Appointment.id).where(Appointment.slot_id == slot_id, is_live(Appointment.status)))
         if held is not None:
             raise SlotTaken(f"slot {slot_id} is already booked")
         type_id = None
@@ -237,7 +236,7 @@ class SqlScheduler:
                 .where(
                     Appointment.clinic_id == clinic_id,
                     Patient.phone == patient_phone,
-                    Appointment.status.in_(LIVE_STATUSES),
+                    is_live(Appointment.status),
                     Appointment.end_at > after,
                 )
                 .order_by(Appointment.start_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -16,9 +17,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_column, relationship
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -69,6 +72,18 @@ class AppointmentStatus(StrEnum):
 
 #: Statuses that hold a slot; the partial unique index below allows one such appointment per slot.
 LIVE_STATUSES: tuple[AppointmentStatus, ...] = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+
+
+def is_live(status: QueryableAttribute[Any]) -> ColumnElement[bool]:
+    """`status IN ('booked', 'confirmed')` with the values written into the SQL, not bound.
+
+    Only then can SQLite (and PostgreSQL's generic plans of prepared statements) use the partial index on
+    live appointments; with bound parameters SQLite reads the whole appointments table per slot.
+    """
+    live: BindParameter[list[str]] = bindparam(
+        "live_statuses", [s.value for s in LIVE_STATUSES], expanding=True, literal_execute=True
+    )
+    return status.in_(live)
 
 
 class Channel(StrEnum):

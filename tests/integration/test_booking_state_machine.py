@@ -25,7 +25,7 @@ from bot.booking.port import AppointmentNotLive, BookedAppointment, BookingReque
 from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
-from bot.db.models import LIVE_STATUSES, Appointment, AppointmentEvent, Channel, Patient, Practitioner, Slot
+from bot.db.models import Appointment, AppointmentEvent, Channel, Patient, Practitioner, Slot, is_live
 from bot.db.session import Database
 from tests.helpers import quiet_monday
 
@@ -36,7 +36,7 @@ SLOTS_PER_PRACTITIONER = 4
 def live_violations(database: Database) -> tuple[int, int]:
     """(slots with two live appointments, pairs of overlapping live appointments of one practitioner)."""
     other = aliased(Appointment)
-    live = Appointment.status.in_(LIVE_STATUSES)
+    live = is_live(Appointment.status)
     with database.transaction() as session:
         doubled = session.scalar(
             select(func.count()).select_from(
@@ -59,7 +59,7 @@ def live_violations(database: Database) -> tuple[int, int]:
                     Appointment.start_at < other.end_at,
                 ),
             )
-            .where(live, other.status.in_(LIVE_STATUSES))
+            .where(live, is_live(other.status))
         )
     return doubled or 0, overlapping or 0
 
@@ -181,7 +181,7 @@ def make_machine(database: Database, clinics: ClinicsFile, monday: date) -> type
             assert live_violations(database) == (0, 0)
             with database.transaction() as session:
                 rows = session.execute(
-                    select(Appointment.id, Appointment.slot_id).where(Appointment.status.in_(LIVE_STATUSES))
+                    select(Appointment.id, Appointment.slot_id).where(is_live(Appointment.status))
                 ).all()
             assert {str(row.id): str(row.slot_id) for row in rows} == self.live
 

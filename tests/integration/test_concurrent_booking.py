@@ -11,7 +11,7 @@ from bot.booking.port import BookedAppointment, BookingRequest, SlotSearch, Slot
 from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
-from bot.db.models import LIVE_STATUSES, Appointment, Channel
+from bot.db.models import Appointment, Channel, is_live
 from bot.db.session import Database
 from tests.helpers import quiet_monday
 
@@ -49,6 +49,6 @@ def test_fifty_concurrent_bookings_of_one_slot(
         live = session.scalar(
             select(func.count())
             .select_from(Appointment)
-            .where(Appointment.slot_id == int(slot.slot_id), Appointment.status.in_(LIVE_STATUSES))
+            .where(Appointment.slot_id == int(slot.slot_id), is_live(Appointment.status))
         )
     assert live == 1
