@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from redis import Redis
 
@@ -11,9 +14,16 @@ from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile, load_clinics
 from bot.clinics.sync import sync_clinics
 from bot.db.migrate import upgrade
+from bot.db.models import utcnow
 from bot.db.session import Database
 from bot.demo import book_demo_appointments, clinics_in_database
 from bot.settings import Settings
+from bot.state.in_process import InProcessStore
+from bot.state.redis_store import RedisStore, redis_client
+from bot.state.store import StateStore
+
+if TYPE_CHECKING:
+    from bot.assistant import Assistant
 
 #: How far ahead `rdvbot serve` and `seed-demo` keep slots generated.
 SLOT_HORIZON_DAYS = 21
@@ -28,6 +38,7 @@ class Services:
     database: Database
     scheduler: SqlScheduler
     redis: Redis | None = None
+    store: StateStore = field(default_factory=InProcessStore)
 
 
 def bootstrap(settings: Settings | None = None) -> Services:
@@ -35,12 +46,26 @@ def bootstrap(settings: Settings | None = None) -> Services:
     settings = settings or Settings.from_env()
     clinics = load_clinics(settings.clinics_path)
     database = Database(settings.database_url)
-    redis = (
-        Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
-        if settings.redis_url
-        else None
-    )
-    return Services(settings, clinics, database, SqlScheduler(database, clinics), redis)
+    redis = redis_client(settings.redis_url) if settings.redis_url else None
+    store: StateStore = RedisStore(redis) if redis is not None else InProcessStore()
+    return Services(settings, clinics, database, SqlScheduler(database, clinics), redis, store)
+
+
+def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) -> Assistant:
+    """The assistant over these services: flows checked, actions registered, dateparser warmed up."""
+    # Imported here, not at the top: these modules import this one for `Services`.
+    from bot.actions import registry
+    from bot.actions.context import use_services
+    from bot.assistant import Assistant
+    from bot.engine.engine import Engine
+    from bot.engine.flows import load_flow_book
+    from bot.nlu import Intent, warm_up
+
+    actions = registry()
+    book = load_flow_book(actions, [intent.value for intent in Intent])
+    use_services(services)
+    warm_up()
+    return Assistant(services, Engine(book, actions), services.store, clock)
 
 
 def migrate_and_sync(services: Services) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,11 +13,13 @@ import click
 
 from bot.booking.slot_supply import generate_slots, import_slots
 from bot.bootstrap import SLOT_HORIZON_DAYS, Services, bootstrap, migrate_and_sync, prepare_database
-from bot.clinics.config import ClinicsFileError
+from bot.clinics.config import ClinicsFileError, to_e164
 from bot.db.migrate import upgrade
 from bot.db.session import DatabaseUnavailable
+from rdvbot.chat import SignedSmsClient, run_chat, signing_services
 from rdvbot.server import is_loopback
 from rdvbot.server import serve as run_server
+from webhooks import create_app
 
 
 def fail(message: str) -> NoReturn:
@@ -79,6 +82,38 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
         )
         services.database.dispose()
     run_server(host, port, processes, threads)
+
+
+@main.command()
+@click.option("--from", "patient", default="+15145550123", show_default=True, help="The patient's number.")
+@click.option("--to", "clinic_number", help="The clinic's SMS number (default: the first clinic's).")
+def chat(patient: str, clinic_number: str | None) -> None:
+    """Text the bot from this terminal through the signed SMS webhook; empty line or Ctrl-D to quit."""
+    with wired() as services:
+        prepare_database(services)
+        services, token = signing_services(services)
+        try:
+            patient_e164 = to_e164(patient)
+            clinic_e164 = to_e164(clinic_number) if clinic_number else services.clinics.clinics[0].sms_number
+        except ValueError as error:
+            fail(str(error))
+        if services.clinics.by_number(clinic_e164) is None:
+            fail(f"no clinic answers at {clinic_e164}")
+        app = create_app({"SERVICES": services})
+        base = services.settings.public_base_url or "http://localhost"
+        client = SignedSmsClient(app.test_client(), token, base, clinic_e164, patient_e164)
+        click.echo(f"Texting {clinic_e164} as {patient_e164}. Empty line to quit.", err=True)
+        lines = iter(lambda: click.prompt("vous", default="", show_default=False), "")
+        run_chat(client, lines, click.echo)
+
+
+@main.command()
+@click.option("--port", default=5055, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def actions(port: int) -> None:
+    """Run rdvbot's actions in rasa-sdk's standard action server (python -m rasa_sdk --actions bot.actions)."""
+    with wired() as services:
+        services.database.check()
+    os.execv(sys.executable, [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)])
 
 
 @main.group()

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime, time
 from pathlib import Path
 
 import psycopg
@@ -16,12 +17,17 @@ import pytest
 import redis
 from hypothesis import settings as hypothesis_settings
 
+from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
+from bot.bootstrap import Services, bootstrap
 from bot.clinics.config import ClinicsFile, load_clinics
 from bot.clinics.sync import sync_clinics
 from bot.db.migrate import upgrade
 from bot.db.session import Database
-from bot.settings import demo_clinics_file
+from bot.settings import Settings, demo_clinics_file
+from rdvbot.chat import SignedSmsClient
+from tests.helpers import quiet_monday
+from webhooks import create_app
 
 IN_CI = bool(os.environ.get("CI"))
 POSTGRES_ADMIN_URL = os.environ.get("RDVBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -138,3 +144,38 @@ def database(database_url: str, demo_clinics: ClinicsFile) -> Iterator[Database]
 def scheduler(database: Database, demo_clinics: ClinicsFile) -> SqlScheduler:
     """The built-in scheduler over the test database."""
     return SqlScheduler(database, demo_clinics)
+
+
+# ----- the SMS webhook with a fixed clock (conversation and webhook tests) -----
+
+TOKEN = "test-auth-token"
+BASE_URL = "https://rdv.example.org"
+CLINIC_NUMBER = "+15145550100"
+
+
+@pytest.fixture
+def services(sqlite_url: str) -> Services:
+    """Wired services on a fresh SQLite database holding the demo clinic."""
+    wired = bootstrap(Settings(database_url=sqlite_url, twilio_auth_token=TOKEN, public_base_url=BASE_URL))
+    sync_clinics(wired.database, wired.clinics)
+    return wired
+
+
+@pytest.fixture
+def monday_9am(services: Services) -> datetime:
+    """'Now' for the conversation: 9:00 on a Monday of an open week whose five days have slots."""
+    clinic = services.clinics.clinics[0]
+    monday = quiet_monday(clinic)
+    generate_slots(services.database, clinic, 5, first_day=monday)
+    return datetime.combine(monday, time(9), clinic.zone)
+
+
+@pytest.fixture
+def texting(services: Services, monday_9am: datetime) -> Callable[[str], SignedSmsClient]:
+    """`texting(patient_number)` gives a client that texts the demo clinic as that patient."""
+    app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: monday_9am})
+
+    def client_for(patient: str) -> SignedSmsClient:
+        return SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, patient)
+
+    return client_for

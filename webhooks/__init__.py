@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from bot.bootstrap import Services, bootstrap
-from webhooks import health
+from bot.bootstrap import Services, bootstrap, build_assistant
+from bot.db.models import utcnow
+from webhooks import health, sms
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app; `config["SERVICES"]` lets tests pass their own wiring, otherwise the environment is used."""
+    """Build the app from the environment; tests may pass `SERVICES` (their own wiring) and `CLOCK`."""
     app = Flask(__name__)
     app.config.from_mapping(config or {})
     services: Services = app.config.get("SERVICES") or bootstrap()
     app.extensions["rdvbot"] = services
+    app.extensions["rdvbot.assistant"] = build_assistant(services, app.config.get("CLOCK") or utcnow)
+    if not services.settings.twilio_auth_token:
+        log.warning("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked")
     health.init_app(app)
+    sms.init_app(app)
     return app

@@ -106,13 +106,17 @@ def _check_windows(windows: dict[str, list[TimeRange]]) -> dict[str, list[TimeRa
     return windows
 
 
+#: Longest names and address accepted: every text the bot sends must fit in 2 SMS segments with them.
+MAX_NAME, MAX_ADDRESS = 40, 80
+
+
 class Localized(BaseModel):
-    """A text in French and English; French is required (Charter of the French language)."""
+    """A name in French and English; French is required (Charter of the French language)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fr: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    fr: str = Field(min_length=1, max_length=MAX_NAME)
+    en: str = Field(min_length=1, max_length=MAX_NAME)
 
     def in_language(self, language: str) -> str:
         """The text in `language`, French when it is not English."""
@@ -194,7 +198,7 @@ class ClinicConfig(Strict):
     sms_number: PhoneNumber
     voice_number: PhoneNumber | None = None
     phone: PhoneNumber
-    address: str = Field(min_length=1)
+    address: str = Field(min_length=1, max_length=MAX_ADDRESS)
     timezone: str = DEFAULT_TIMEZONE
     languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES))
     hours: dict[Weekday, DayWindows] = Field(default_factory=dict)

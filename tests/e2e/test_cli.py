@@ -181,3 +181,23 @@ def test_every_command_has_help(tmp_path: Path) -> None:
     ):
         result = rdvbot(tmp_path, *command, "--help")
         assert result.returncode == 0 and "Usage: " in result.stdout, command
+
+
+def test_chat_texts_the_bot_through_the_signed_webhook(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rdvbot", "chat", "--from", "514-555-0135"],
+        input="rdv demain matin\n\n",
+        env=rdvbot_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Texting +15145550100 as +15145550135" in result.stderr
+    assert "1) " in result.stdout and "GSM-7" in result.stdout and " SMS, " in result.stdout
+
+
+def test_chat_refuses_a_number_no_clinic_answers(tmp_path: Path) -> None:
+    result = rdvbot(tmp_path, "chat", "--to", "+15145550177")
+    assert result.returncode == 2 and "no clinic answers at +15145550177" in result.stderr

@@ -1,0 +1,138 @@
+"""The assistant's use case: one inbound message in, the bot's answer out, every rule of SPEC §4 applied.
+
+Order matters and is the product: a retried webhook is answered from its first answer; safety comes before
+anything else; carrier keywords are obeyed; then the conversation goes on through the flows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.bootstrap import Services
+from bot.clinics.config import ClinicConfig
+from bot.db.models import Channel, utcnow
+from bot.db.patients import patient_language, remember_language, set_opted_out
+from bot.db.webhooks import claim, record_answer
+from bot.engine.conversation import Conversation
+from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
+from bot.engine.replies import BotTurn, Reply
+from bot.nlu import Keyword, Understanding, Urgency, understand
+from bot.state.masking import mask_number
+from bot.state.store import StateStore
+
+log = logging.getLogger(__name__)
+
+#: Silence after which a half-finished request is dropped (the patient is told so).
+CONVERSATION_TIMEOUT_S = 30 * 60
+#: How long a conversation's state (language, last request) is kept at all.
+STATE_TTL_S = 24 * 3600
+UNKNOWN_CLINIC = Reply(
+    "Ce numéro n'est relié à aucune clinique. / This number is not linked to a clinic. Urgence/Emergency: 911."
+)
+_KEYWORD_RESPONSES = {
+    Keyword.OPT_OUT: "utter_opted_out",
+    Keyword.OPT_IN: "utter_opted_in",
+    Keyword.HELP_FR: "utter_keyword_help",
+    Keyword.HELP_EN: "utter_keyword_help",
+    Keyword.INFO: "utter_keyword_info",
+}
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message from a patient: who (E.164), to which clinic number (E.164), what, and Twilio's id for it."""
+
+    clinic_number: str
+    patient_number: str
+    text: str
+    channel: Channel = Channel.SMS
+    sid: str | None = None
+
+
+class Assistant:
+    """Answers patients' messages; channels (SMS webhook, voice, the terminal chat) call `respond`."""
+
+    def __init__(
+        self, services: Services, engine: Engine, store: StateStore, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.services = services
+        self.engine = engine
+        self.store = store
+        self.clock = clock
+
+    def respond(self, inbound: Inbound) -> BotTurn:
+        """The answer to one message; a message whose sid was already handled gets the recorded answer."""
+        clinic = self.services.clinics.by_number(inbound.clinic_number)
+        if clinic is None:
+            return BotTurn(replies=[UNKNOWN_CLINIC])
+        if inbound.sid:
+            first, recorded = claim(self.services.database, inbound.sid, str(inbound.channel))
+            if not first:
+                # A retry: same answer, no second action. While the first is still running, say nothing twice.
+                return BotTurn.from_dict(recorded) if recorded else BotTurn()
+        with self.store.lock(inbound.clinic_number, inbound.patient_number):
+            turn = self._converse(clinic, inbound)
+        if inbound.sid:
+            record_answer(self.services.database, inbound.sid, turn.to_dict())
+        return turn
+
+    def _converse(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
+        now = self.clock()
+        saved = self.store.load(inbound.clinic_number, inbound.patient_number)
+        understanding = understand(
+            inbound.text,
+            today=now.astimezone(clinic.zone).date(),
+            practitioners={p.id: [p.name.fr, p.name.en] for p in clinic.practitioners},
+        )
+        conversation = Conversation.from_dict(saved) if saved else self._new_conversation(inbound, understanding)
+        language_before = conversation.language
+        context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
+        turn = self._turn(conversation, understanding, context)
+        conversation.updated_at = now.timestamp()
+        self.store.save(inbound.clinic_number, inbound.patient_number, conversation.to_dict(), STATE_TTL_S)
+        if conversation.language != language_before:
+            with self.services.database.transaction() as session:
+                remember_language(session, inbound.patient_number, conversation.language)
+        return turn
+
+    def _turn(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
+        if understanding.urgency is not None:
+            # Safety first: nothing else happens in this turn; the request in progress is kept.
+            response = "utter_crisis" if understanding.urgency is Urgency.CRISIS else "utter_emergency"
+            language = understanding.language or conversation.language
+            return BotTurn(replies=[self._say(conversation, context, response, language)])
+        if understanding.keyword is not None:
+            return self._keyword(conversation, understanding.keyword, context)
+        timed_out = conversation.stack and context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S
+        notice = []
+        if timed_out:
+            conversation.forget_request()
+            notice = [self._say(conversation, context, "utter_timed_out", conversation.language)]
+        try:
+            turn = self.engine.handle(conversation, understanding, context)
+        except FlowRuntimeError:
+            log.exception("flow error for %s", mask_number(context.patient))
+            conversation.forget_request()
+            turn = BotTurn(replies=[self._say(conversation, context, "utter_cannot_handle", conversation.language)])
+        return BotTurn(replies=notice + turn.replies, expects=turn.expects, transfer_to=turn.transfer_to)
+
+    def _keyword(self, conversation: Conversation, keyword: Keyword, context: TurnContext) -> BotTurn:
+        if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
+            with self.services.database.transaction() as session:
+                set_opted_out(session, context.patient, keyword is Keyword.OPT_OUT)
+        language = {Keyword.HELP_FR: "fr", Keyword.HELP_EN: "en"}.get(keyword, conversation.language)
+        return BotTurn(replies=[self._say(conversation, context, _KEYWORD_RESPONSES[keyword], language)])
+
+    def _say(self, conversation: Conversation, context: TurnContext, response: str, language: str) -> Reply:
+        speaking = Conversation(language=language, slots=conversation.slots)
+        return self.engine.say(speaking, context, response)
+
+    def _new_conversation(self, inbound: Inbound, understanding: Understanding) -> Conversation:
+        """In the language of a clearly English or French first message, else the one this number used last,
+        else French."""
+        with self.services.database.transaction() as session:
+            remembered = patient_language(session, inbound.patient_number)
+        return Conversation(language=understanding.language or remembered or "fr")

@@ -1,0 +1,401 @@
+"""The flow engine: (understood message, conversation) -> replies, with the conversation updated in place.
+
+Deterministic: the same message in the same state always gives the same answer. Actions are rasa-sdk
+actions; the engine talks to them only through a Tracker, a CollectingDispatcher and the events they return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.base import CHANNEL_SLOT, CLINIC_SLOT, LANGUAGE_SLOT, NOW_SLOT, BotAction
+from bot.clinics.config import ClinicConfig
+from bot.engine.conversation import Conversation, Frame
+from bot.engine.flows import END, FlowBook, Step
+from bot.engine.render import Renderer
+from bot.engine.replies import BotTurn, Expect, Reply
+from bot.nlu import Intent, Understanding, When
+
+#: A runaway flow (a loop of steps that never waits) is stopped after this many steps in one turn.
+MAX_STEPS_PER_TURN = 50
+#: After this many answers that do not fit the question, the patient is sent to the clinic.
+MAX_REPROMPTS = 2
+#: What the patient is expected to answer, by the type of the slot the pending step collects.
+_EXPECTS = {"when": Expect.WHEN, "choice": Expect.PICK, "yes_no": Expect.YES_NO}
+
+
+class FlowRuntimeError(Exception):
+    """A flow misbehaved at run time (for example it looped without waiting)."""
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """Who is talking to which clinic, through which channel, and when."""
+
+    clinic: ClinicConfig
+    patient: str
+    channel: str
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        """The clinic's local date."""
+        return self.now.astimezone(self.clinic.zone).date()
+
+
+def when_to_slot(when: When) -> dict[str, Any]:
+    """A When as stored in the `when` slot (ISO strings, JSON-able)."""
+    return {
+        "first_day": when.first_day.isoformat() if when.first_day else None,
+        "last_day": when.last_day.isoformat() if when.last_day else None,
+        "part_of_day": str(when.part_of_day) if when.part_of_day else None,
+        "at": when.at.isoformat(timespec="minutes") if when.at else None,
+        "earliest": when.earliest,
+    }
+
+
+def _is_usable(when: When | None) -> bool:
+    return (
+        when is not None
+        and not when.ambiguous_dates
+        and any((when.first_day, when.part_of_day, when.at, when.earliest))
+    )
+
+
+@dataclass
+class _Turn:
+    """What one turn accumulates while the engine walks the flows."""
+
+    conversation: Conversation
+    context: TurnContext
+    understanding: Understanding
+    replies: list[Reply] = field(default_factory=list)
+    steps_run: int = 0
+
+
+class Engine:
+    """Runs flows from a FlowBook with rasa-sdk actions."""
+
+    def __init__(self, book: FlowBook, actions: Mapping[str, BotAction]) -> None:
+        self.book = book
+        self.actions = actions
+
+    # ----- entry point -------------------------------------------------------------------------------------
+    def handle(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
+        """Answer one understood message; `conversation` is updated in place."""
+        turn = _Turn(conversation, context, understanding)
+        step = self._waiting_step(conversation)
+        if step is not None:
+            self._answer_pending(turn, step)
+        else:
+            self._start_from_message(turn)
+        return BotTurn(replies=turn.replies, expects=self._expects(conversation))
+
+    def say(self, conversation: Conversation, context: TurnContext, response: str) -> Reply:
+        """Render one response outside any flow (safety, keywords, timeouts)."""
+        return self._renderer(context).render(response, conversation.slots, conversation.language)
+
+    # ----- deciding what the message does ------------------------------------------------------------------
+    def _answer_pending(self, turn: _Turn, step: Step) -> None:
+        conversation, understanding = turn.conversation, turn.understanding
+        assert step.collect is not None
+        if self._fill(turn, step.collect):
+            conversation.reprompts = 0
+            self._advance(turn)
+        elif self._correct(turn):
+            conversation.reprompts = 0
+            self._run_pattern(turn, "pattern_correction")
+            self._advance(turn)
+        elif understanding.intent is Intent.RESTART:
+            conversation.forget_request()
+            self._run_pattern(turn, "pattern_restart")
+        elif understanding.intent is Intent.CANCEL and self._root_flow(conversation) != "cancel_appointment":
+            conversation.forget_request()
+            self._run_pattern(turn, "pattern_cancel_flow")
+        elif self._flow_for(understanding) is not None:
+            self._start_flow(turn, self._flow_for(understanding) or "")
+        else:
+            self._reprompt(turn)
+
+    def _start_from_message(self, turn: _Turn) -> None:
+        understanding = turn.understanding
+        flow = self._flow_for(understanding)
+        if flow is None and (
+            _is_usable(understanding.when) or understanding.when and understanding.when.ambiguous_dates
+        ):
+            flow = self.book.triggers.get(Intent.BOOK)
+        if flow is None:
+            self._run_pattern(turn, "pattern_not_understood")
+            self._start_flow(turn, self.book.triggers[Intent.HELP])
+            return
+        self._start_flow(turn, flow)
+
+    def _flow_for(self, understanding: Understanding) -> str | None:
+        return self.book.triggers.get(understanding.intent)
+
+    def _start_flow(self, turn: _Turn, flow_id: str) -> None:
+        conversation = turn.conversation
+        if not self.book.flows[flow_id].interruption:
+            conversation.forget_request()
+            self._volunteered(turn)
+        conversation.stack.append(Frame(flow_id))
+        self._advance(turn)
+
+    def _volunteered(self, turn: _Turn) -> None:
+        """Slots the first message already gives ("rdv demain matin avec Dre Tremblay")."""
+        understanding, slots = turn.understanding, turn.conversation.slots
+        if _is_usable(understanding.when):
+            assert understanding.when is not None
+            slots["when"] = when_to_slot(understanding.when)
+        elif understanding.when and understanding.when.ambiguous_dates:
+            slots["date_choices"] = self._date_choices(understanding.when)
+        if understanding.practitioner:
+            slots["practitioner"] = understanding.practitioner
+
+    # ----- slot filling ---------------------------------------------------------------------------------------
+    def _fill(self, turn: _Turn, slot: str) -> bool:
+        """Fill the slot the pending step asks for from the message; False when the message does not fit."""
+        definition = self.book.slots[slot]
+        understanding, slots = turn.understanding, turn.conversation.slots
+        value: Any = None
+        if definition.type == "yes_no" and understanding.intent in (Intent.YES, Intent.NO):
+            value = understanding.intent is Intent.YES
+        elif definition.type == "choice":
+            value = self._picked(slots.get(definition.options or "") or [], understanding, turn.context)
+        elif definition.type == "when":
+            value = self._when_answer(turn)
+        elif definition.type == "practitioner":
+            value = understanding.practitioner
+        if value is None:
+            return False
+        slots[slot] = value
+        return True
+
+    def _when_answer(self, turn: _Turn) -> dict[str, Any] | None:
+        understanding, slots = turn.understanding, turn.conversation.slots
+        choices = slots.get("date_choices") or []
+        if choices and understanding.pick and 1 <= understanding.pick <= len(choices):
+            slots.pop("date_choices")
+            return dict(choices[understanding.pick - 1])
+        if _is_usable(understanding.when):
+            assert understanding.when is not None
+            slots.pop("date_choices", None)
+            return when_to_slot(understanding.when)
+        if understanding.when and understanding.when.ambiguous_dates:
+            slots["date_choices"] = self._date_choices(understanding.when)
+        return None
+
+    @staticmethod
+    def _date_choices(when: When) -> list[dict[str, Any]]:
+        return [
+            when_to_slot(When(first_day=day, last_day=day, part_of_day=when.part_of_day, at=when.at))
+            for day in when.ambiguous_dates
+        ]
+
+    @staticmethod
+    def _picked(options: list[dict[str, Any]], understanding: Understanding, context: TurnContext) -> str | None:
+        """The id of the option picked by number ("2", "le 2") or by its time ("celui de 9h15")."""
+        if understanding.pick and 1 <= understanding.pick <= len(options):
+            return str(options[understanding.pick - 1]["id"])
+        if understanding.pick_time:
+            matching = [
+                o
+                for o in options
+                if "start" in o
+                and datetime.fromisoformat(o["start"]).astimezone(context.clinic.zone).time() == understanding.pick_time
+            ]
+            if len(matching) == 1:
+                return str(matching[0]["id"])
+        return None
+
+    def _correct(self, turn: _Turn) -> bool:
+        """A new value for an earlier answer ("en fait plutôt jeudi"): go back to where that answer was used."""
+        understanding, slots = turn.understanding, turn.conversation.slots
+        new: dict[str, Any] = {}
+        if _is_usable(understanding.when) and understanding.when is not None:
+            candidate = when_to_slot(understanding.when)
+            if slots.get("when") and candidate != slots["when"]:
+                new["when"] = candidate
+        if understanding.practitioner and slots.get("practitioner") != understanding.practitioner:
+            new["practitioner"] = understanding.practitioner
+        if not new:
+            return False
+        for slot in new:
+            if self._rewind_to(turn.conversation, slot):
+                slots.update(new)
+                return True
+        return False
+
+    def _rewind_to(self, conversation: Conversation, slot: str) -> bool:
+        """Move the stack back to the step that collects `slot` and clear what was collected after it."""
+        for depth in range(len(conversation.stack) - 1, -1, -1):
+            frame = conversation.stack[depth]
+            for index, step in enumerate(self.book.flows[frame.flow].steps[: frame.step + 1]):
+                if step.collect == slot or (step.call and self._collects(step.call, slot)):
+                    del conversation.stack[depth + 1 :]
+                    frame.step = index
+                    for later in self.book.flows[frame.flow].steps[index:]:
+                        for cleared in self._collected_by(later):
+                            if cleared != slot:
+                                conversation.slots.pop(cleared, None)
+                    return True
+        return False
+
+    def _collects(self, flow_id: str, slot: str) -> bool:
+        return slot in {s for step in self.book.flows[flow_id].steps for s in self._collected_by(step)}
+
+    def _collected_by(self, step: Step) -> set[str]:
+        if step.collect:
+            return {step.collect}
+        if step.call:
+            return {s for inner in self.book.flows[step.call].steps for s in self._collected_by(inner)}
+        return set()
+
+    def _reprompt(self, turn: _Turn) -> None:
+        conversation = turn.conversation
+        conversation.reprompts += 1
+        if conversation.reprompts > MAX_REPROMPTS:
+            conversation.forget_request()
+            self._run_pattern(turn, "pattern_cannot_handle")
+            return
+        self._run_pattern(turn, "pattern_not_understood")
+        self._advance(turn)
+
+    # ----- walking the flows ---------------------------------------------------------------------------------
+    def _run_pattern(self, turn: _Turn, pattern: str) -> None:
+        turn.conversation.stack.append(Frame(pattern))
+        self._advance(turn, stop_when_depth=len(turn.conversation.stack) - 1)
+
+    def _advance(self, turn: _Turn, stop_when_depth: int | None = None) -> None:
+        """Run steps until the engine waits for the patient or the stack is empty."""
+        conversation = turn.conversation
+        while conversation.stack and (stop_when_depth is None or len(conversation.stack) > stop_when_depth):
+            turn.steps_run += 1
+            if turn.steps_run > MAX_STEPS_PER_TURN:
+                conversation.forget_request()
+                raise FlowRuntimeError("a flow ran too many steps without waiting for the patient")
+            frame = conversation.stack[-1]
+            steps = self.book.flows[frame.flow].steps
+            if frame.step >= len(steps):
+                self._end_flow(conversation)
+                continue
+            step = steps[frame.step]
+            if step.collect is not None:
+                if conversation.slots.get(step.collect) is not None or step.optional:
+                    self._go_next(conversation, step)
+                    continue
+                turn.replies.append(self._ask(turn, step))
+                return
+            if step.call is not None:
+                conversation.stack.append(Frame(step.call, called=True))
+                continue
+            if step.link is not None:
+                conversation.stack[-1] = Frame(step.link)
+                continue
+            if step.set_slots is not None:
+                conversation.slots.update(step.set_slots)
+            elif step.action is not None:
+                self._act(turn, step.action)
+            self._go_next(conversation, step)
+        if not conversation.stack:
+            conversation.forget_request()
+
+    def _ask(self, turn: _Turn, step: Step) -> Reply:
+        slots = turn.conversation.slots
+        response = "utter_which_date" if step.collect == "when" and slots.get("date_choices") else step.ask_response
+        return self._renderer(turn.context).render(response, slots, turn.conversation.language)
+
+    def _go_next(self, conversation: Conversation, step: Step) -> None:
+        frame = conversation.stack[-1]
+        target = self._next_target(conversation, step)
+        if target is None:
+            frame.step += 1
+        elif target == END:
+            frame.step = len(self.book.flows[frame.flow].steps)
+        else:
+            frame.step = self.book.step_index(frame.flow, target)
+
+    @staticmethod
+    def _next_target(conversation: Conversation, step: Step) -> str | None:
+        if step.next is None or isinstance(step.next, str):
+            return step.next
+        for branch in step.next:
+            if branch.condition is None or branch.condition.holds(conversation.slots):
+                return branch.target
+        return None
+
+    def _end_flow(self, conversation: Conversation) -> None:
+        finished = conversation.stack.pop()
+        if finished.called and conversation.stack:
+            caller = conversation.stack[-1]
+            self._go_next(conversation, self.book.flows[caller.flow].steps[caller.step])
+
+    def _act(self, turn: _Turn, name: str) -> None:
+        renderer = self._renderer(turn.context)
+        conversation = turn.conversation
+        if name.startswith("utter_"):
+            turn.replies.append(renderer.render(name, conversation.slots, conversation.language))
+            return
+        dispatcher = CollectingDispatcher()
+        events = self.actions[name].run(dispatcher, self._tracker(turn), {})
+        for event in events:
+            if event.get("event") == "slot":
+                if event["name"] == LANGUAGE_SLOT:
+                    conversation.language = str(event["value"])
+                else:
+                    conversation.slots[event["name"]] = event["value"]
+        for message in dispatcher.messages:
+            if message.get("response"):
+                extra = {k: v for k, v in message.items() if k not in _RASA_MESSAGE_KEYS}
+                turn.replies.append(
+                    renderer.render(message["response"], conversation.slots, conversation.language, extra)
+                )
+            elif message.get("text"):
+                turn.replies.append(Reply(text=str(message["text"])))
+
+    def _tracker(self, turn: _Turn) -> Tracker:
+        conversation, understanding, context = turn.conversation, turn.understanding, turn.context
+        slots = {
+            **conversation.slots,
+            CLINIC_SLOT: context.clinic.id,
+            LANGUAGE_SLOT: conversation.language,
+            CHANNEL_SLOT: context.channel,
+            NOW_SLOT: context.now.isoformat(),
+        }
+        latest = {
+            "text": understanding.text,
+            "intent": {"name": str(understanding.intent), "confidence": 1.0},
+            "entities": [],
+            "metadata": {"language_switch": understanding.language_switch},
+        }
+        return Tracker(context.patient, slots, latest, [], False, None, {}, None)
+
+    # ----- helpers ------------------------------------------------------------------------------------------
+    def _renderer(self, context: TurnContext) -> Renderer:
+        return Renderer(self.book, context.clinic, context.today)
+
+    def _waiting_step(self, conversation: Conversation) -> Step | None:
+        frame = conversation.active
+        if frame is None:
+            return None
+        steps = self.book.flows[frame.flow].steps
+        step = steps[frame.step] if frame.step < len(steps) else None
+        return step if step is not None and step.collect is not None else None
+
+    def _root_flow(self, conversation: Conversation) -> str | None:
+        return conversation.stack[0].flow if conversation.stack else None
+
+    def _expects(self, conversation: Conversation) -> Expect:
+        step = self._waiting_step(conversation)
+        if step is None or step.collect is None:
+            return Expect.NOTHING
+        return _EXPECTS.get(self.book.slots[step.collect].type, Expect.NOTHING)
+
+
+_RASA_MESSAGE_KEYS = frozenset({"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"})

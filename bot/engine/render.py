@@ -1,0 +1,160 @@
+"""Turn response names and data into text in the patient's language, with Québec date and time style."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+from babel.dates import format_date
+
+from bot.booking.port import PartOfDay
+from bot.clinics.config import ClinicConfig
+from bot.engine.flows import FlowBook, ResponseVariant
+from bot.engine.replies import Reply
+
+LOCALES = {"fr": "fr_CA", "en": "en_CA"}
+_PARTS = {
+    "fr": {PartOfDay.MORNING: "matin", PartOfDay.AFTERNOON: "après-midi", PartOfDay.EVENING: "soir"},
+    "en": {PartOfDay.MORNING: "morning", PartOfDay.AFTERNOON: "afternoon", PartOfDay.EVENING: "evening"},
+}
+
+
+def clock(moment: time, language: str) -> str:
+    """'9 h 20', '14 h' in French (OQLF style); '9:20 a.m.' in English."""
+    if language == "fr":
+        return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+    suffix = "a.m." if moment.hour < 12 else "p.m."
+    return f"{(moment.hour - 1) % 12 + 1}:{moment.minute:02d} {suffix}"
+
+
+def day_label(day: date, language: str, *, short: bool = False) -> str:
+    """'mardi 8 décembre' / 'Tuesday, December 8' (or 'mar. 8 déc.' / 'Tue., Dec. 8' when short)."""
+    locale = LOCALES[language]
+    if language == "fr":
+        return format_date(day, "EEE d MMM" if short else "EEEE d MMMM", locale=locale)
+    return format_date(day, "EEE, MMM d" if short else "EEEE, MMMM d", locale=locale)
+
+
+def moment_label(moment: datetime, language: str, *, short: bool = False) -> str:
+    """'mardi 8 décembre à 9 h 20' / 'Tuesday, December 8 at 9:20 a.m.' in the moment's own zone."""
+    joiner = " à " if language == "fr" else " at "
+    if short:
+        joiner = " " if language == "fr" else ", "
+    return day_label(moment.date(), language, short=short) + joiner + clock(moment.time(), language)
+
+
+def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> str:
+    """How to say back what the patient asked for: 'demain matin', 'le mardi 8 décembre vers 14 h'."""
+    if not when:
+        return ""
+    first = date.fromisoformat(when["first_day"]) if when.get("first_day") else None
+    last = date.fromisoformat(when["last_day"]) if when.get("last_day") else first
+    words: list[str] = []
+    if first and last and first != last:
+        words.append(
+            f"du {first.day} au {last.day} {format_date(last, 'MMMM', locale='fr_CA')}"
+            if language == "fr"
+            else f"from {format_date(first, 'MMM d', locale='en_CA')} to {format_date(last, 'MMM d', locale='en_CA')}"
+        )
+    elif first:
+        relative = {0: ("aujourd'hui", "today"), 1: ("demain", "tomorrow")}.get((first - today).days)
+        words.append(
+            relative[language == "en"]
+            if relative
+            else ("le " if language == "fr" else "on ") + day_label(first, language)
+        )
+    part = when.get("part_of_day")
+    if part:
+        label = _PARTS[language][PartOfDay(part)]
+        if first:
+            words.append(label)  # "demain matin", "tomorrow morning"
+        else:
+            words.append(f"en {label}" if language == "fr" else f"in the {label}")
+    if when.get("at"):
+        at = time.fromisoformat(when["at"])
+        words.append(("vers " if language == "fr" else "around ") + clock(at, language))
+    return " ".join(words)
+
+
+class Renderer:
+    """Renders responses of one clinic's conversation."""
+
+    def __init__(self, book: FlowBook, clinic: ClinicConfig, today: date) -> None:
+        self.book = book
+        self.clinic = clinic
+        self.today = today
+
+    def option_label(self, option: Mapping[str, Any], language: str) -> str:
+        """'mar. 8 déc. 9 h 20, Dre Isabelle Tremblay' for an offered slot, appointment or date."""
+        if "start" not in option:
+            return day_label(date.fromisoformat(option["first_day"]), language)
+        start = datetime.fromisoformat(option["start"]).astimezone(self.clinic.zone)
+        practitioner = self.practitioner_name(option.get("practitioner"), language)
+        label = moment_label(start, language, short=True)
+        return f"{label}, {practitioner}" if practitioner else label
+
+    def practitioner_name(self, practitioner_id: str | None, language: str) -> str:
+        """The practitioner's display name in `language`."""
+        found = self.clinic.practitioner(practitioner_id) if practitioner_id else None
+        return found.name.in_language(language) if found else ""
+
+    def variables(self, slots: Mapping[str, Any], extra: Mapping[str, Any], language: str) -> dict[str, str]:
+        """Every placeholder's value for this turn."""
+        chosen = self._chosen(slots, "chosen_slot", "offered")
+        appointment = self._chosen(slots, "chosen_appointment", "appointments")
+        values = {
+            "clinic_name": self.clinic.name.in_language(language),
+            "clinic_phone": format_phone(self.clinic.phone),
+            "clinic_address": self.clinic.address,
+            "when_label": when_label(slots.get("when"), self.today, language),
+            "slot_label": self._long_label(chosen, language),
+            "practitioner": self.practitioner_name((chosen or {}).get("practitioner"), language),
+            "appointment_label": self._long_label(appointment, language),
+        }
+        if "closes_at" in extra:
+            values["closes_at"] = clock(
+                datetime.fromisoformat(extra["closes_at"]).astimezone(self.clinic.zone).time(), language
+            )
+        if "opens_at" in extra:
+            values["opens_at"] = self._opening_label(datetime.fromisoformat(extra["opens_at"]), language)
+        return values
+
+    def render(
+        self, response: str, slots: Mapping[str, Any], language: str, extra: Mapping[str, Any] | None = None
+    ) -> Reply:
+        """The reply for `response`: the first variant whose condition holds, filled in, with its options."""
+        variant = self._variant(response, slots)
+        text = (variant.en if language == "en" else variant.fr).format_map(self.variables(slots, extra or {}, language))
+        options = (
+            tuple(self.option_label(o, language) for o in slots.get(variant.options) or []) if variant.options else ()
+        )
+        return Reply(text=text, options=options)
+
+    def _variant(self, response: str, slots: Mapping[str, Any]) -> ResponseVariant:
+        variants = self.book.responses[response]
+        return next((v for v in variants if v.condition is None or v.condition.holds(slots)), variants[-1])
+
+    @staticmethod
+    def _chosen(slots: Mapping[str, Any], slot: str, options: str) -> dict[str, Any] | None:
+        return next((o for o in slots.get(options) or [] if o.get("id") == slots.get(slot)), None)
+
+    def _long_label(self, option: Mapping[str, Any] | None, language: str) -> str:
+        if not option or "start" not in option:
+            return ""
+        return moment_label(datetime.fromisoformat(option["start"]).astimezone(self.clinic.zone), language)
+
+    def _opening_label(self, moment: datetime, language: str) -> str:
+        """'à 8 h', 'demain à 8 h' or 'lundi 30 novembre à 8 h' (and the English equivalents)."""
+        local = moment.astimezone(self.clinic.zone)
+        days = (local.date() - self.today).days
+        prefix = {0: ("à ", "at "), 1: ("demain à ", "tomorrow at ")}.get(days)
+        if prefix:
+            return prefix[language == "en"] + clock(local.time(), language)
+        return moment_label(local, language)
+
+
+def format_phone(e164: str) -> str:
+    """'+15145550199' -> '514-555-0199' (North American numbers), as Québec patients write them."""
+    digits = e164.removeprefix("+1")
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 and e164.startswith("+1") else e164

@@ -1,0 +1,43 @@
+"""What the engine answers: plain data each channel renders (SMS text, spoken prompts, TwiML)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Expect(StrEnum):
+    """What kind of answer the bot waits for after this turn (voice uses it for hints and keypad)."""
+
+    NOTHING = "nothing"
+    WHEN = "when"
+    PICK = "pick"
+    YES_NO = "yes_no"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One thing to say, with numbered options when the patient must pick one."""
+
+    text: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    """The bot's whole answer to one inbound message."""
+
+    replies: list[Reply] = field(default_factory=list)
+    expects: Expect = Expect.NOTHING
+    transfer_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form, kept so that a retried webhook gets the same answer."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BotTurn:
+        """Rebuild from `to_dict` output."""
+        replies = [Reply(text=r["text"], options=tuple(r.get("options", ()))) for r in data.get("replies", [])]
+        return cls(replies=replies, expects=Expect(data.get("expects", "nothing")), transfer_to=data.get("transfer_to"))

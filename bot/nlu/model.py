@@ -1,0 +1,90 @@
+"""What the NLU hands to the engine: plain, immutable data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from enum import StrEnum
+from typing import Literal
+
+from bot.booking.port import PartOfDay
+
+Language = Literal["fr", "en"]
+
+
+class Intent(StrEnum):
+    """What the patient wants from this message."""
+
+    BOOK = "book"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+    MY_APPOINTMENTS = "my_appointments"
+    YES = "yes"
+    NO = "no"
+    HELP = "help"
+    HUMAN = "human"
+    CHANGE_LANGUAGE = "change_language"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    RESTART = "restart"
+    STOP = "stop"
+    START = "start"
+    EMERGENCY = "emergency"
+    HEALTH_QUESTION = "health_question"
+    OUT_OF_SCOPE = "out_of_scope"
+    NONE = "none"  # nothing recognisable, but the message may still carry a date or a pick ("jeudi", "2")
+
+
+class Urgency(StrEnum):
+    """A red flag in the message, named after the number the patient must be given."""
+
+    EMERGENCY = "911"  # chest pain, trouble breathing, stroke signs, heavy bleeding, unconscious...
+    CRISIS = "988"  # suicidal thoughts or self-harm: 911 and 9-8-8
+
+
+class Keyword(StrEnum):
+    """A carrier keyword: only when the whole message is the keyword."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP_FR = "help_fr"
+    HELP_EN = "help_en"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class When:
+    """What the patient said about when. All dates are local calendar dates (the clinic's zone is the caller's concern).
+
+    A single day has `first_day == last_day`; "cette semaine" or "lundi ou mardi" give a range. A numeric date that
+    reads two ways ("10/12") gives both future readings in `ambiguous_dates` and no range: the bot confirms
+    instead of guessing.
+    """
+
+    first_day: date | None = None
+    last_day: date | None = None
+    part_of_day: PartOfDay | None = None
+    at: time | None = None
+    ambiguous_dates: tuple[date, ...] = ()
+    earliest: bool = False
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """Everything the NLU read in one message.
+
+    `pick` and `when` can both be set ("le 2" is the second option or the 2nd of the month): the caller knows
+    whether a numbered menu is open. `pick_time` is set when the message is only a clock time ("le 9h15",
+    "the 9:15 one"), for the caller to match against the slots it offered.
+    """
+
+    text: str
+    intent: Intent
+    language: Language | None
+    urgency: Urgency | None
+    keyword: Keyword | None
+    pick: int | None
+    pick_time: time | None
+    when: When | None
+    practitioner: str | None
+    language_switch: Language | None

@@ -1,0 +1,112 @@
+"""One spelling for each word, so that every other rule is written once, without accents or SMS shorthand."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# SMS shorthand and apostrophe-less spellings -> the written form the rules use. Only spellings with one meaning
+# are listed: "dont" (a French word) and "ill" (an English one) are left alone.
+_SHORTHAND = {
+    "rdv": "rendez-vous",
+    "r-v": "rendez-vous",
+    "rv": "rendez-vous",
+    "rendez vous": "rendez-vous",
+    "rendezvous": "rendez-vous",
+    "rendez-vou": "rendez-vous",
+    "rdvs": "rendez-vous",
+    "dem1": "demain",
+    "dmain": "demain",
+    "demin": "demain",
+    "ajd": "aujourd'hui",
+    "auj": "aujourd'hui",
+    "aujourdhui": "aujourd'hui",
+    "aujourd hui": "aujourd'hui",
+    "apres demain": "apres-demain",
+    "apres midi": "apres-midi",
+    "apresmidi": "apres-midi",
+    "avant midi": "avant-midi",
+    "pcq": "parce que",
+    "pck": "parce que",
+    "jsuis": "je suis",
+    "chu": "je suis",
+    "chui": "je suis",
+    "cmt": "comment",
+    "tjrs": "toujours",
+    "tjs": "toujours",
+    "bcp": "beaucoup",
+    "qqn": "quelqu'un",
+    "qqun": "quelqu'un",
+    "quelquun": "quelqu'un",
+    "pk": "pourquoi",
+    "pq": "pourquoi",
+    "mrc": "merci",
+    "bjr": "bonjour",
+    "slt": "salut",
+    "dsl": "desole",
+    "cest": "c'est",
+    "jai": "j'ai",
+    "jaimerais": "j'aimerais",
+    "jveux": "je veux",
+    "jvoudrais": "je voudrais",
+    "jpeux": "je peux",
+    "jsais": "je sais",
+    "jcomprends": "je comprends",
+    "jcomprend": "je comprends",
+    "daccord": "d'accord",
+    "dac": "d'accord",
+    "dacc": "d'accord",
+    "d'acc": "d'accord",
+    "s'il vous plait": "svp",
+    "sil vous plait": "svp",
+    "s'il te plait": "stp",
+    "sil te plait": "stp",
+    "oki": "ok",
+    "okay": "ok",
+    "okey": "ok",
+    "okk": "ok",
+    "kk": "ok",
+    "k": "ok",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmrow": "tomorrow",
+    "2morrow": "tomorrow",
+    "tomorow": "tomorrow",
+    "tommorow": "tomorrow",
+    "tommorrow": "tomorrow",
+    "appt": "appointment",
+    "appointement": "appointment",
+    "apointment": "appointment",
+    "appts": "appointments",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "ty": "thanks",
+    "u": "you",
+    "ur": "your",
+    "im": "i'm",
+    "cant": "can't",
+    "wont": "won't",
+    "whats": "what's",
+}
+
+_SHORTHAND_WORD = re.compile(
+    r"(?<![\w'-])(" + "|".join(re.escape(key) for key in sorted(_SHORTHAND, key=len, reverse=True)) + r")(?![\w'-])"
+)
+_APOSTROPHES = re.compile(r"[’‘`´ʼ]")
+# Links and markup carry nothing the bot acts on, and their words ("/rdv?id=2") would read as requests.
+_LINK_OR_TAG = re.compile(r"https?://\S*|www\.\S*|<[^<>]{0,200}>")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_accents(text: str) -> str:
+    """`text` without diacritics ("déplacer" -> "deplacer"); œ and æ become oe and ae."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def normalise(text: str) -> str:
+    """Lowercase, accents stripped, links and markup removed, shorthand expanded, whitespace collapsed."""
+    text = _LINK_OR_TAG.sub(" ", strip_accents(text).lower())
+    text = _SPACES.sub(" ", _APOSTROPHES.sub("'", text)).strip()
+    return _SHORTHAND_WORD.sub(lambda match: _SHORTHAND[match.group(1)], text)

@@ -1,0 +1,84 @@
+"""Red-flag words that call for 911 (and 9-8-8 for suicidal thoughts), in French and English.
+
+Negations are not handled on purpose ("je n'ai pas de douleur à la poitrine" still flags): a needless 911
+reminder costs far less than a missed one. Each pattern needs the symptom itself, not a body part alone, so
+"radiographie de la poitrine", "mal de dos" and Québec's "pas mal" ("quite") do not flag.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.nlu.model import Urgency
+
+_CHEST = r"(?:poitrine|poitrinne|potrine|poitrin|thorax)"
+_SUDDENLY = r"(?:soudain\w*|subitement|tout d'un coup|tout a coup|sudden\w*)"
+
+_EMERGENCY_PATTERNS = (
+    # chest pain, heart attack
+    rf"(?:douleurs?|mal|serrements?|serre|poids|pression|oppression|brulures?)(?: \w+){{0,3}} (?:a|au|aux|dans|sur|de)"
+    rf" (?:la |le |ma )?{_CHEST}",
+    rf"douleurs? thoraciques?|{_CHEST} qui (?:serre|fait mal|brule|oppresse)",
+    r"chest (?:pains?|pressure|tightness|hurts?|(?:is|feels) (?:tight|hurting|heavy))",
+    r"(?:pain|pressure|tightness) in (?:my |the )?chest",
+    r"tight chest|crise cardiaque|infarctus|heart attack|cardiac arrest|arret cardiaque",
+    # breathing
+    r"(?:difficultes?|troubles?|misere|peine|mal) (?:a|de) respir|difficultes? respiratoires?|detresse respiratoire",
+    # "je respire plus facilement" and Québec's "je respire pas mal mieux" are good news
+    r"respire (?:mal|pas(?! mal)|plus(?! facilement| mieux| bien)|difficilement)",
+    r"(?:peux|peut|arrive|capable) (?:pas|plus|pu) (?:a )?respirer",
+    r"etouff|manque d'air|souffle court|a bout de souffle",
+    r"(?:can't|cannot|can not|unable to) breath|(?:trouble|difficulty|hard|struggling|problems?) (?:to |with )?breath",
+    r"short(?:ness)? of breath|can't catch my breath|choking|(?:not|isn't|stopped) breathing",
+    r"levres (?:sont )?bleu|blue lips|lips (?:are|turning) blue",
+    # stroke
+    r"\bavc\b|accident vasculaire|\bstroke\b",
+    r"(?:visage|face|bouche) (?:est |qui )?(?:paralyse|croche|engourdi|tombe|fige|deforme)",
+    r"face (?:is )?(?:drooping|droops|numb|paralyzed|paralysed)|facial droop|droopy face",
+    r"bras (?:est |qui )?(?:engourdi|paralyse)|(?:engourdi|paralyse)e? d'un cote",
+    r"(?:arm|face) (?:is |feels )?(?:numb|weak)|numb(?:ness)? on one side|slurred speech|slurring",
+    r"sens (?:plus|pu|pas) (?:mon|ma|son|sa) (?:bras|jambe|visage)",
+    r"can't (?:move|feel) my (?:left |right )?(?:arm|leg|face)",
+    rf"{_SUDDENLY} (?:numbness|weakness|confusion|engourdissement|faiblesse)",
+    rf"parle (?:mal|croche|tout croche) {_SUDDENLY}|{_SUDDENLY} (?:il |elle |je )?parle (?:mal|croche)",
+    # heavy bleeding
+    r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|trop)|arrete (?:pas|plus|pu) de saigner",
+    r"saign\w* (?:et )?(?:ca )?(?:n')?arrete (?:pas|plus|pu)|sang partout|blood everywhere",
+    r"hemorr?agie|saignements? (?:abondants?|importants?|graves?|majeurs?)|beaucoup de sang",
+    r"heavy bleeding|bleeding (?:a lot|heavily|badly|profusely|won't stop)|lots of blood|hemorrhag",
+    # loss of consciousness, seizures
+    r"perte de conscience|perdu (?:conscience|connaissance)|perd (?:conscience|connaissance)|sans connaissance",
+    r"inconscient|evanoui|tombe dans les pommes|s'est effondre|unconscious|passed out|fainted|unresponsive|collapsed",
+    r"se reveille (?:pas|plus)\b(?! tot| tard)|(?:won't|can't|not) wak(?:e|ing) up",
+    r"convuls|seizure|crise d'epilepsie",
+    # severe allergic reaction
+    r"reaction allergique (?:grave|severe|forte|importante)|anaphyla|choc allergique",
+    r"(?:gorge|langue|levres?) (?:qui )?(?:enfle|gonfle|se ferme)",
+    r"(?:throat|tongue|lips?) (?:is |are )?(?:swelling|swollen|closing)|swollen (?:throat|tongue)",
+    r"severe allergic reaction|epipen|epi-pen",
+    # overdose
+    r"overdose|over dose|surdose|took too many pills|swallowed (?:pills|medication)",
+    r"(?:pris|avale) (?:trop de|toute la bouteille de|tous mes) (?:pilules|medicaments|comprimes)",
+    r"avale des (?:pilules|medicaments|comprimes)",
+)
+
+_CRISIS_PATTERNS = (
+    r"suicid",
+    r"\bme (?:tuer|mutiler|pendre|faire du mal)\b|m'enlever la vie|\ben finir\b|idees? noires?",
+    r"(?:veux|veut|voudrais|envie de|vais) mourir|(?:veux|veut) (?:plus|pu) vivre|(?:plus|pu) envie de vivre",
+    r"kill (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
+    r"want to die|wanna die|better off dead|don't want to (?:live|be alive)|self[- ]?harm",
+    r"hurt(?:ing)? myself|cut(?:ting)? myself|(?:coupe|blesse|brule)e? volontairement|scarifi",
+)
+
+_CRISIS = re.compile("|".join(_CRISIS_PATTERNS))
+_EMERGENCY = re.compile("|".join(_EMERGENCY_PATTERNS))
+
+
+def find_urgency(normalised: str) -> Urgency | None:
+    """The red flag in a normalised message, the whole of it however long; a crisis outranks an emergency."""
+    if _CRISIS.search(normalised):
+        return Urgency.CRISIS
+    if _EMERGENCY.search(normalised):
+        return Urgency.EMERGENCY
+    return None

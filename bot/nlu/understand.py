@@ -1,0 +1,50 @@
+"""`understand()`: every reader run on one message, put together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from bot.nlu.dates import find_when, load_month_names
+from bot.nlu.intents import classify
+from bot.nlu.keywords import carrier_keyword
+from bot.nlu.language import language_of, requested_language
+from bot.nlu.model import Understanding
+from bot.nlu.normalise import normalise
+from bot.nlu.picks import find_pick, find_pick_time
+from bot.nlu.practitioners import find_practitioner
+from bot.nlu.safety import find_urgency
+
+# Dates, picks and intents are read in the first characters only, so that a pasted essay costs no more than an
+# SMS; red flags are searched in the whole message.
+ANALYSED_CHARACTERS = 500
+
+
+def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[str]] | None = None) -> Understanding:
+    """Read one SMS or speech transcript. `today` is the clinic's local date; nothing here reads the clock.
+
+    `practitioners` maps each practitioner id to its display names (in French and English).
+    """
+    normalised = normalise(text)
+    head = normalised[:ANALYSED_CHARACTERS]
+    urgency = find_urgency(normalised)
+    keyword = carrier_keyword(normalised)
+    switch = requested_language(head)
+    when = find_when(head, today)
+    return Understanding(
+        text=normalised,
+        intent=classify(head, urgency=urgency, keyword=keyword, language_switch=switch, when=when),
+        language=language_of(head),
+        urgency=urgency,
+        keyword=keyword,
+        pick=find_pick(head),
+        pick_time=find_pick_time(head),
+        when=when,
+        practitioner=find_practitioner(head, practitioners) if practitioners else None,
+        language_switch=switch,
+    )
+
+
+def warm_up() -> None:
+    """Load dateparser's French and English data, so that the first patient does not wait for it."""
+    load_month_names()

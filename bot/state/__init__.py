@@ -1,0 +1,1 @@
+"""Conversation state keyed by (clinic number, patient number) in E.164, with a TTL: in-process or Redis."""

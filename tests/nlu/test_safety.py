@@ -1,0 +1,107 @@
+"""Red flags (911, and 9-8-8 for suicidal thoughts) in French and English, with typos; and what is not one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.nlu import Intent, Urgency, understand
+
+TODAY = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "J'AI MAL A LA POITRINE",
+        "douleur dans la poitrinne",
+        "serrement dans la poitrine",
+        "chest pressure",
+        "crise cardiaque",
+        "difficulté à respirer",
+        "j'ai de la misère à respirer",
+        "je respire mal",
+        "j'etouffe",
+        "can't breathe",
+        "short of breath",
+        "AVC",
+        "I think he's having a stroke",
+        "son visage est paralysé",
+        "face drooping",
+        "bras engourdi",
+        "slurred speech",
+        "elle parle mal soudainement",
+        "saigne beaucoup",
+        "hémorragie",
+        "heavy bleeding",
+        "perte de conscience",
+        "inconsciente",
+        "évanoui",
+        "unconscious",
+        "passed out",
+        "convulsions",
+        "seizure",
+        "réaction allergique grave",
+        "anaphylaxie",
+        "gorge enflée",
+        "overdose",
+        "surdose",
+    ],
+)
+def test_an_emergency(text: str) -> None:
+    understanding = understand(text, today=TODAY)
+    assert (understanding.urgency, understanding.intent) == (Urgency.EMERGENCY, Intent.EMERGENCY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "suicide",
+        "je veux me suicider",
+        "j'ai envie de me tuer",
+        "je veux mourir",
+        "je veux en finir",
+        "idées noires",
+        "I want to kill myself",
+        "end my life",
+        "I want to die",
+        "self harm",
+        "j'ai envie de me faire du mal",
+    ],
+)
+def test_a_crisis(text: str) -> None:
+    understanding = understand(text, today=TODAY)
+    assert (understanding.urgency, understanding.intent) == (Urgency.CRISIS, Intent.EMERGENCY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux annuler, j'ai pas mal de choses",
+        "c'est pas mal urgent",
+        "mal de dos",
+        "j'ai mal au coeur",
+        "radiographie de la poitrine",
+        "je respire plus facilement",
+        "je respire pas mal mieux",
+        "ça me tue d'attendre",
+        "I'm dying to know",
+        "breathing exercises",
+    ],
+)
+def test_not_a_red_flag(text: str) -> None:
+    assert understand(text, today=TODAY).urgency is None
+
+
+def test_a_red_flag_outranks_the_request_around_it() -> None:
+    understanding = understand("je veux annuler mon rdv, j'ai mal à la poitrine", today=TODAY)
+    assert understanding.intent is Intent.EMERGENCY
+
+
+def test_a_negated_symptom_still_flags_on_purpose() -> None:
+    assert understand("je n'ai pas de douleur à la poitrine", today=TODAY).urgency is Urgency.EMERGENCY
+
+
+def test_red_flags_are_searched_in_the_whole_of_a_long_message() -> None:
+    assert understand("bla " * 500 + "je veux mourir", today=TODAY).urgency is Urgency.CRISIS

@@ -1,0 +1,101 @@
+"""The contract every state store keeps, checked on the in-process store and on Redis alike."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from bot.state.store import StateStore
+from tests.state.support import CLINIC, OTHER_CLINIC, OTHER_PATIENT, PATIENT, StoreCase
+
+
+def test_round_trip(case: StoreCase, conversation: dict[str, Any]) -> None:
+    case.store.save(CLINIC, PATIENT, conversation, ttl_s=60)
+    assert case.store.load(CLINIC, PATIENT) == conversation
+
+
+def test_unknown_conversation_is_none(case: StoreCase) -> None:
+    assert case.store.load(CLINIC, PATIENT) is None
+
+
+def test_saving_again_replaces_the_state(case: StoreCase) -> None:
+    case.store.save(CLINIC, PATIENT, {"step": 1}, ttl_s=60)
+    case.store.save(CLINIC, PATIENT, {"step": 2}, ttl_s=60)
+    assert case.store.load(CLINIC, PATIENT) == {"step": 2}
+
+
+def test_the_saved_state_is_a_snapshot(case: StoreCase) -> None:
+    state: dict[str, Any] = {"slots": {"day": "2026-03-12"}}
+    case.store.save(CLINIC, PATIENT, state, ttl_s=60)
+    state["slots"]["day"] = "2026-03-13"
+    loaded = case.store.load(CLINIC, PATIENT)
+    assert loaded == {"slots": {"day": "2026-03-12"}}
+
+
+def test_state_expires_after_its_ttl(case: StoreCase) -> None:
+    case.store.save(CLINIC, PATIENT, {"step": 1}, ttl_s=1)
+    case.store.save(CLINIC, OTHER_PATIENT, {"step": 1}, ttl_s=60)
+    case.wait(1.2)
+    assert case.store.load(CLINIC, PATIENT) is None
+    assert case.store.load(CLINIC, OTHER_PATIENT) == {"step": 1}
+
+
+def test_delete(case: StoreCase) -> None:
+    case.store.save(CLINIC, PATIENT, {"step": 1}, ttl_s=60)
+    case.store.delete(CLINIC, PATIENT)
+    assert case.store.load(CLINIC, PATIENT) is None
+    case.store.delete(CLINIC, PATIENT)  # forgetting an unknown conversation is fine
+
+
+def test_each_clinic_and_patient_pair_is_its_own_conversation(case: StoreCase) -> None:
+    pairs = [(CLINIC, PATIENT), (CLINIC, OTHER_PATIENT), (OTHER_CLINIC, PATIENT), (OTHER_CLINIC, OTHER_PATIENT)]
+    for index, (clinic, patient) in enumerate(pairs):
+        case.store.save(clinic, patient, {"index": index}, ttl_s=60)
+    case.store.delete(CLINIC, PATIENT)
+    assert [case.store.load(clinic, patient) for clinic, patient in pairs] == [
+        None,
+        {"index": 1},
+        {"index": 2},
+        {"index": 3},
+    ]
+
+
+def take_lock(store: StateStore, patient: str, timeout_s: float) -> tuple[bool, float, float]:
+    """Whether the lock was held, when it was asked for and when the answer came."""
+    asked_at = time.monotonic()
+    with store.lock(CLINIC, patient, timeout_s=timeout_s) as held:
+        return held, asked_at, time.monotonic()
+
+
+def test_lock_excludes_another_thread_until_released(case: StoreCase) -> None:
+    with ThreadPoolExecutor(max_workers=1) as other_thread:
+        with case.store.lock(CLINIC, PATIENT) as held:
+            assert held
+            refused, asked_at, answered_at = other_thread.submit(take_lock, case.store, PATIENT, 0.3).result()
+            assert not refused
+            # Redis polls every 0.1 s and gives up when the next poll would fall after the timeout.
+            assert 0.2 <= answered_at - asked_at < 1.0
+            waiter = other_thread.submit(take_lock, case.store, PATIENT, 5.0)
+            time.sleep(0.3)
+            assert not waiter.done()
+            released_at = time.monotonic()
+        held_by_waiter, _, acquired_at = waiter.result(timeout=5)
+    assert held_by_waiter
+    assert acquired_at >= released_at
+
+
+def test_locks_of_other_conversations_are_independent(case: StoreCase) -> None:
+    with ThreadPoolExecutor(max_workers=1) as other_thread, case.store.lock(CLINIC, PATIENT) as held:
+        assert held
+        other_held, _, _ = other_thread.submit(take_lock, case.store, OTHER_PATIENT, 0.0).result()
+        assert other_held
+
+
+def test_lock_is_released_when_the_turn_fails(case: StoreCase) -> None:
+    with pytest.raises(RuntimeError), case.store.lock(CLINIC, PATIENT):
+        raise RuntimeError("the turn failed")
+    with case.store.lock(CLINIC, PATIENT, timeout_s=0.0) as held:
+        assert held

@@ -1,0 +1,66 @@
+"""POST /twilio/sms: a patient's text in, TwiML out. Verify, parse, call the assistant, render; nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.assistant import Assistant, Inbound
+from bot.channels.sms import sms_text
+from bot.clinics.config import to_e164
+from bot.db.models import Channel
+from webhooks.twilio_signature import is_from_twilio
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sms", __name__, url_prefix="/twilio")
+
+#: Said when something inside failed: Twilio must never get a 5xx (SPEC §5), the patient must get a way out.
+TROUBLE = (
+    "Service momentanément indisponible. Appelez votre clinique. Urgence: 911. Santé: 811. / "
+    "Service temporarily unavailable. Call your clinic. Emergency: 911."
+)
+
+
+def twiml(text: str | None) -> Response:
+    """A TwiML answer with one message, or none."""
+    answer = MessagingResponse()
+    if text:
+        answer.message(text)
+    return Response(str(answer), mimetype="text/xml")
+
+
+@bp.post("/sms")
+def inbound_sms() -> Response:
+    """Answer a patient's text message."""
+    if not is_from_twilio(request):
+        abort(403)
+    try:
+        inbound = Inbound(
+            clinic_number=to_e164(request.form.get("To", "")),
+            patient_number=to_e164(request.form.get("From", "")),
+            text=request.form.get("Body", ""),
+            channel=Channel.SMS,
+            sid=request.form.get("MessageSid") or None,
+        )
+    except ValueError:
+        log.warning("SMS webhook without usable To/From numbers")
+        return twiml(None)
+    try:
+        turn = assistant().respond(inbound)
+    except Exception:
+        log.exception("could not answer an SMS")
+        return twiml(TROUBLE)
+    return twiml(sms_text(turn))
+
+
+def assistant() -> Assistant:
+    """The assistant wired for this app."""
+    wired: Assistant = current_app.extensions["rdvbot.assistant"]
+    return wired
+
+
+def init_app(app: Flask) -> None:
+    """Register the SMS webhook."""
+    app.register_blueprint(bp)
