@@ -131,8 +131,10 @@ class Assistant:
         return self.engine.say(speaking, context, response)
 
     def _new_conversation(self, inbound: Inbound, understanding: Understanding) -> Conversation:
-        """In the language of a clearly English or French first message, else the one this number used last,
-        else French."""
+        """French, unless this number chose English before or its first message is clearly English.
+
+        French is the default every patient starts with, so only English can have been a choice.
+        """
         with self.services.database.transaction() as session:
             remembered = patient_language(session, inbound.patient_number)
-        return Conversation(language=understanding.language or remembered or "fr")
+        return Conversation(language="en" if "en" in (remembered, understanding.language) else "fr")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.clinics.calendar import ClinicCalendar
-from bot.clinics.config import ClinicConfig
+from bot.clinics.config import ClinicConfig, ClinicsFile
 from bot.db.models import utcnow
 
 
@@ -18,3 +18,13 @@ def quiet_monday(clinic: ClinicConfig, at_least_days_ahead: int = 2) -> date:
         if all(calendar.opening_windows(day + timedelta(days=i)) for i in range(5)):
             return day
         day += timedelta(days=1)
+
+
+def one_practitioner_clinic(availability: dict[str, list[str]], hours: dict[str, str] | None = None) -> ClinicsFile:
+    """A clinic "night" with one practitioner "owl", open every day around the clock unless `hours` says otherwise."""
+    every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    return ClinicsFile.model_validate({"clinics": [{
+        "id": "night", "name": {"fr": "Nuit", "en": "Night"}, "sms_number": "+15145550101", "phone": "+15145550102",
+        "address": "1, rue Test", "hours": hours or every_day, "closures": ["2026-12-24"],
+        "practitioners": [{"id": "owl", "name": {"fr": "Hibou", "en": "Owl"}, "availability": availability}],
+    }]})  # fmt: skip

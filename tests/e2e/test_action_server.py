@@ -75,59 +75,35 @@ def action_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
             process.wait(timeout=15)
 
 
-def test_a_rasa_action_call_returns_events_and_responses(action_server: tuple[str, str]) -> None:
-    webhook, appointment_id = action_server
+def call_action(webhook: str, action: str, sender: str, slots: dict[str, Any], text: str = "") -> dict[str, Any]:
+    """A Rasa-format action call, as Rasa's server would post it."""
     tracker = {
-        "sender_id": PATIENT,
-        "slots": {"clinic_id": "demo-plateau", "language": "fr", "channel": "sms"},
-        "latest_message": {"text": "c'est quand mon rdv?", "intent": {"name": "my_appointments"}, "entities": []},
+        "sender_id": sender,
+        "slots": {"clinic_id": "demo-plateau", "language": "fr", "channel": "sms", **slots},
+        "latest_message": {"text": text, "intent": {}, "entities": []},
         "events": [],
         "paused": False,
         "followup_action": None,
         "active_loop": {},
         "latest_action_name": None,
     }
-    answer = post(
-        webhook,
-        {
-            "next_action": "action_list_appointments",
-            "sender_id": PATIENT,
-            "tracker": tracker,
-            "domain": {},
-            "version": "3.11.0",
-        },
-    )
+    call = {"next_action": action, "sender_id": sender, "tracker": tracker, "domain": {}, "version": "3.11.0"}
+    return post(webhook, call)
+
+
+def test_a_rasa_action_call_returns_events_and_responses(action_server: tuple[str, str]) -> None:
+    webhook, appointment_id = action_server
+    answer = call_action(webhook, "action_list_appointments", PATIENT, {}, "c'est quand mon rdv?")
     slots = {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
     assert slots["appointments_found"] == "one"
     assert slots["chosen_appointment"] == appointment_id
     assert [a["id"] for a in slots["appointments"]] == [appointment_id]
 
-    cancelled = post(
-        webhook,
-        {
-            "next_action": "action_cancel_appointment",
-            "sender_id": PATIENT,
-            "tracker": {**tracker, "slots": {**tracker["slots"], **slots}},
-            "domain": {},
-        },
-    )
+    cancelled = call_action(webhook, "action_cancel_appointment", PATIENT, slots, "oui")
     assert [r["response"] for r in cancelled["responses"]] == ["utter_cancelled"]
 
 
 def test_someone_else_cannot_cancel_the_appointment(action_server: tuple[str, str]) -> None:
     webhook, appointment_id = action_server
-    stranger = "+15145550177"
-    tracker = {
-        "sender_id": stranger,
-        "slots": {"clinic_id": "demo-plateau", "chosen_appointment": appointment_id},
-        "latest_message": {},
-        "events": [],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {},
-        "latest_action_name": None,
-    }
-    answer = post(
-        webhook, {"next_action": "action_cancel_appointment", "sender_id": stranger, "tracker": tracker, "domain": {}}
-    )
+    answer = call_action(webhook, "action_cancel_appointment", "+15145550177", {"chosen_appointment": appointment_id})
     assert [r["response"] for r in answer["responses"]] == ["utter_cancel_failed"]

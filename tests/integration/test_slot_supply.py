@@ -11,7 +11,7 @@ from bot.clinics.config import ClinicsFile
 from bot.clinics.sync import sync_clinics
 from bot.db.models import Slot
 from bot.db.session import Database
-from tests.helpers import quiet_monday
+from tests.helpers import one_practitioner_clinic, quiet_monday
 
 
 def slot_count(database: Database, **where: object) -> int:
@@ -104,23 +104,7 @@ def test_import_without_the_columns_says_which_are_missing(database: Database, d
 
 def test_dst_days_are_stored_with_their_real_times(database: Database) -> None:
     """A night availability across both 2027 DST changes, stored and read back in UTC on each database."""
-    night = ClinicsFile.model_validate(
-        {
-            "clinics": [
-                {
-                    "id": "night",
-                    "name": {"fr": "Nuit", "en": "Night"},
-                    "sms_number": "+15145550101",
-                    "phone": "+15145550102",
-                    "address": "1, rue Test",
-                    "hours": {"sun": "00:00-24:00"},
-                    "practitioners": [
-                        {"id": "owl", "name": {"fr": "Hibou", "en": "Owl"}, "availability": {"sun": ["01:00-04:00"]}}
-                    ],
-                }
-            ]
-        }
-    )
+    night = one_practitioner_clinic({"sun": ["01:00-04:00"]})
     sync_clinics(database, night)
     clinic = night.clinics[0]
     spring = generate_slots(database, clinic, 1, first_day=date(2027, 3, 14))

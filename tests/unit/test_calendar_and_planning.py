@@ -11,36 +11,14 @@ from bot.booking.port import PartOfDay, local_windows
 from bot.booking.slot_supply import parse_local_time, planned_slots
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
+from tests.helpers import one_practitioner_clinic
 
 MONTREAL = ZoneInfo("America/Toronto")
 
 
 def clinic_with(availability: dict[str, list[str]], hours: dict[str, str] | None = None) -> ClinicConfig:
     """A one-practitioner clinic open every day unless `hours` says otherwise."""
-    every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    return ClinicsFile.model_validate(
-        {
-            "clinics": [
-                {
-                    "id": "night",
-                    "name": {"fr": "Nuit", "en": "Night"},
-                    "sms_number": "+15145550101",
-                    "phone": "+15145550102",
-                    "address": "1, rue Test",
-                    "hours": hours or every_day,
-                    "closures": ["2026-12-24"],
-                    "practitioners": [
-                        {
-                            "id": "owl",
-                            "name": {"fr": "Hibou", "en": "Owl"},
-                            "slot_minutes": 20,
-                            "availability": availability,
-                        }
-                    ],
-                }
-            ]
-        }
-    ).clinics[0]
+    return one_practitioner_clinic(availability, hours).clinics[0]
 
 
 def test_holidays_closures_and_weekends_close_the_clinic(demo_clinics: ClinicsFile) -> None:
