@@ -115,7 +115,10 @@ class Engine:
         elif understanding.intent is Intent.RESTART:
             conversation.forget_request()
             self._run_pattern(turn, "pattern_restart")
-        elif understanding.intent is Intent.CANCEL and self._root_flow(conversation) != "cancel_appointment":
+        elif understanding.intent is Intent.NO or (
+            understanding.intent is Intent.CANCEL and self._root_flow(conversation) != "cancel_appointment"
+        ):
+            # "non", "laisse faire" to a question that is not yes/no (that one took the no above): drop it.
             conversation.forget_request()
             self._run_pattern(turn, "pattern_cancel_flow")
         elif self._flow_for(understanding) is not None:

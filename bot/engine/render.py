@@ -19,6 +19,11 @@ _PARTS = {
     "en": {PartOfDay.MORNING: "morning", PartOfDay.AFTERNOON: "afternoon", PartOfDay.EVENING: "evening"},
 }
 
+_THIS_PART = {
+    "fr": {PartOfDay.MORNING: "ce matin", PartOfDay.AFTERNOON: "cet après-midi", PartOfDay.EVENING: "ce soir"},
+    "en": {PartOfDay.MORNING: "this morning", PartOfDay.AFTERNOON: "this afternoon", PartOfDay.EVENING: "this evening"},
+}
+
 
 def clock(moment: time, language: str) -> str:
     """'9 h 20', '14 h' in French (OQLF style); '9:20 a.m.' in English."""
@@ -65,7 +70,9 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
             else ("le " if language == "fr" else "on ") + day_label(first, language)
         )
     part = when.get("part_of_day")
-    if part:
+    if part and first == today and (not last or last == today):
+        words = [_THIS_PART[language][PartOfDay(part)]]  # "cet après-midi", not "aujourd'hui après-midi"
+    elif part:
         label = _PARTS[language][PartOfDay(part)]
         if first:
             words.append(label)  # "demain matin", "tomorrow morning"
@@ -109,7 +116,7 @@ class Renderer:
             "clinic_address": self.clinic.address,
             "when_label": when_label(slots.get("when"), self.today, language),
             "slot_label": self._long_label(chosen, language),
-            "practitioner": self.practitioner_name((chosen or {}).get("practitioner"), language),
+            "practitioner": self.practitioner_name((chosen or appointment or {}).get("practitioner"), language),
             "appointment_label": self._long_label(appointment, language),
         }
         if "closes_at" in extra:

@@ -78,7 +78,8 @@ _BOOK = (
     r"\b(?:voir|consulter|rencontrer|see)\b(?:\W+[\w'-]+){0,2}?\W+(?:medecin|docteur|doc|dr|dre|doctor|nurse"
     r"|infirmiere|physician|quelqu'un|someone)\b",
     r"\b(?:consulter|book|booker|reserver|ceduler)\b",
-    r"\b(?:disponibilites?|dispos?|available|availability|openings?|de la place|des places|une place|des plages)\b",
+    r"\b(?:disponibilites?|dispos?|available|availability|openings?(?! hours)|de la place|des places|une place"
+    r"|des plages)\b",
     r"\b(?:avez-vous|vous avez|auriez-vous|do you have|is there) (?:quelque chose|rien|anything|something)\b",
     r"\b(?:can|could) i come in\b",
 )
@@ -118,6 +119,12 @@ _HELP = (
     r"\b(?:comprends?|comprend) (?:pas|rien)\b|\bpas compris\b|\bmal compris\b|don't (?:understand|get it)\b",
     r"\bcomment (?:ca|cela) (?:marche|fonctionne)\b|\bhow does (?:this|it) work\b|\bwhat can (?:you|i) do\b",
 )
+_CLINIC_INFO = (
+    r"\b(?:adresse|address|ou (?:etes|est)[- ]vous|ou vous etes|ou se trouve|where are you|where is the clinic"
+    r"|located|heures? d'ouverture|vos heures|horaires?|opening hours|your hours|business hours)\b",
+    r"\b(?:(?:etes|est)[- ]vous|vous etes|are you|is the clinic|la clinique est) (?:ouverts?|open|fermee?s?|closed)\b",
+    r"\b(?:ouvr\w+|ferm\w+|open|close)(?: vous)? (?:a|at) quelle heure\b|\bwhat time do you (?:open|close)\b",
+)
 _THANKS = (r"\b(?:merci|thanks|thank you|remercie)\b|🙏",)
 _GREETING = (r"\b(?:bonjour|bonsoir|bon matin|allo|salut|hi|hello|hey|good (?:morning|afternoon|evening))\b",)
 _UNRELATED_TOPIC = (
@@ -146,6 +153,7 @@ _RULES = (
     _rule(Intent.THANKS, _THANKS_FOR),  # "merci pour le rdv" thanks, it does not book
     _rule(Intent.BOOK, _MENTIONS_A_VISIT),  # "rdv demain svp", "un médecin ce soir?"
     _rule(Intent.HEALTH_QUESTION, _HEALTH_QUESTION),
+    _rule(Intent.CLINIC_INFO, _CLINIC_INFO),
     _rule(Intent.HELP, _HELP),
     _rule(Intent.THANKS, _THANKS),
     _rule(Intent.GREETING, _GREETING),

@@ -31,6 +31,7 @@ class Intent(StrEnum):
     START = "start"
     EMERGENCY = "emergency"
     HEALTH_QUESTION = "health_question"
+    CLINIC_INFO = "clinic_info"  # the clinic's address, hours or whether it is open
     OUT_OF_SCOPE = "out_of_scope"
     NONE = "none"  # nothing recognisable, but the message may still carry a date or a pick ("jeudi", "2")
 

@@ -10,20 +10,9 @@ import pytest
 
 from bot.actions import registry
 from bot.engine.flows import FlowError, load_flow_book
+from bot.nlu import Intent
 
-INTENTS = [
-    "book",
-    "cancel",
-    "reschedule",
-    "my_appointments",
-    "help",
-    "health_question",
-    "human",
-    "change_language",
-    "greeting",
-    "thanks",
-    "out_of_scope",
-]
+INTENTS = [intent.value for intent in Intent]
 
 
 @pytest.fixture
