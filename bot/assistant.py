@@ -25,8 +25,6 @@ from bot.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
-#: Silence after which a half-finished request is dropped (the patient is told so).
-CONVERSATION_TIMEOUT_S = 30 * 60
 #: How long a conversation's state (language, last request) is kept at all.
 STATE_TTL_S = 24 * 3600
 UNKNOWN_CLINIC = Reply(
@@ -106,18 +104,12 @@ class Assistant:
             return BotTurn(replies=[self._say(conversation, context, response, language)])
         if understanding.keyword is not None:
             return self._keyword(conversation, understanding.keyword, context)
-        timed_out = conversation.stack and context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S
-        notice = []
-        if timed_out:
-            conversation.forget_request()
-            notice = [self._say(conversation, context, "utter_timed_out", conversation.language)]
         try:
-            turn = self.engine.handle(conversation, understanding, context)
+            return self.engine.handle(conversation, understanding, context)
         except FlowRuntimeError:
             log.exception("flow error for %s", mask_number(context.patient))
             conversation.forget_request()
-            turn = BotTurn(replies=[self._say(conversation, context, "utter_cannot_handle", conversation.language)])
-        return BotTurn(replies=notice + turn.replies, expects=turn.expects, transfer_to=turn.transfer_to)
+            return BotTurn(replies=[self._say(conversation, context, "utter_cannot_handle", conversation.language)])
 
     def _keyword(self, conversation: Conversation, keyword: Keyword, context: TurnContext) -> BotTurn:
         if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):

@@ -24,6 +24,8 @@ from bot.nlu import Intent, Understanding, When
 
 #: A runaway flow (a loop of steps that never waits) is stopped after this many steps in one turn.
 MAX_STEPS_PER_TURN = 50
+#: Silence after which a half-finished request is dropped; the patient is told so before the answer.
+CONVERSATION_TIMEOUT_S = 30 * 60
 #: After this many answers that do not fit the question, the patient is sent to the clinic.
 MAX_REPROMPTS = 2
 #: What the patient is expected to answer, by the type of the slot the pending step collects.
@@ -90,6 +92,9 @@ class Engine:
     def handle(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
         """Answer one understood message; `conversation` is updated in place."""
         turn = _Turn(conversation, context, understanding)
+        if conversation.stack and context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S:
+            conversation.forget_request()
+            self._run_pattern(turn, "pattern_timeout")
         step = self._waiting_step(conversation)
         if step is not None:
             self._answer_pending(turn, step)
