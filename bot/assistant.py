@@ -127,6 +127,6 @@ class Assistant:
 
         French is the default every patient starts with, so only English can have been a choice.
         """
-        with self.services.database.transaction() as session:
+        with self.services.database.reading() as session:
             remembered = patient_language(session, inbound.patient_number)
         return Conversation(language="en" if "en" in (remembered, understanding.language) else "fr")

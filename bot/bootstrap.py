@@ -57,6 +57,7 @@ def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) 
     from bot.actions import registry
     from bot.actions.context import use_services
     from bot.assistant import Assistant
+    from bot.engine import render
     from bot.engine.engine import Engine
     from bot.engine.flows import load_flow_book
     from bot.nlu import Intent, warm_up
@@ -65,6 +66,7 @@ def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) 
     book = load_flow_book(actions, [intent.value for intent in Intent])
     use_services(services)
     warm_up()
+    render.warm_up()
     return Assistant(services, Engine(book, actions), services.store, clock)
 
 
@@ -90,3 +92,4 @@ def prepare_database(services: Services, *, seed_demo: bool = False) -> None:
             generate_slots(services.database, clinic, SLOT_HORIZON_DAYS)
     if seed_demo or (fresh and services.settings.clinics_file is None):
         book_demo_appointments(services.scheduler)
+    services.database.analyze()

@@ -16,7 +16,7 @@ DEMO_PATIENTS = ("+15145550142", "+15145550143", "+15145550144")
 
 def clinics_in_database(database: Database) -> int:
     """How many clinics the database holds (0 on a fresh one)."""
-    with database.transaction() as session:
+    with database.reading() as session:
         return session.scalar(select(func.count()).select_from(Clinic)) or 0
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.booking.port import (
     AppointmentNotFound,
@@ -119,7 +119,7 @@ class SqlScheduler:
         )
         if query.practitioner_id:
             statement = statement.where(Practitioner.key == query.practitioner_id)
-        with self.database.transaction() as session:
+        with self.database.reading() as session:
             if query.appointment_type:
                 minutes = session.scalar(
                     select(AppointmentType.minutes).where(
@@ -229,7 +229,7 @@ class SqlScheduler:
 
     def appointments_for(self, clinic_id: str, patient_phone: str, *, after: datetime) -> list[BookedAppointment]:
         """The patient's live appointments at this clinic that end after `after`."""
-        with self.database.transaction() as session:
+        with self.database.reading() as session:
             rows = session.scalars(
                 select(Appointment)
                 .join(Patient, Patient.id == Appointment.patient_id)
@@ -240,5 +240,6 @@ class SqlScheduler:
                     Appointment.end_at > after,
                 )
                 .order_by(Appointment.start_at)
+                .options(joinedload(Appointment.practitioner), joinedload(Appointment.patient))
             ).all()
             return [_view(row) for row in rows]

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 #: How long a SQLite writer waits for another one before giving up (seconds).
 SQLITE_BUSY_TIMEOUT_S = 30
+#: Execution option marking a unit of work that only reads.
+READ_ONLY = "rdvbot_read_only"
 
 
 class DatabaseUnavailable(Exception):
@@ -47,7 +49,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers need no write lock: in WAL mode they never block writers nor wait for them.
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -64,6 +68,9 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -81,6 +88,12 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that only reads: on SQLite it does not queue behind writers for the write lock."""
+        with self._reading_sessions() as session, session.begin():
+            yield session
+
     def check(self) -> None:
         """Raise `DatabaseUnavailable` unless a trivial query succeeds."""
         try:
@@ -89,6 +102,12 @@ class Database:
         except SQLAlchemyError as error:
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             raise DatabaseUnavailable(f"cannot reach the database at {self.safe_url}: {reason}") from None
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (after seeding: without them PostgreSQL scans every appointment
+        to tell a free slot from a booked one)."""
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
     def dispose(self) -> None:
         """Close pooled connections (at shutdown, or after a fork)."""

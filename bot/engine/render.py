@@ -161,6 +161,13 @@ class Renderer:
         return moment_label(local, language)
 
 
+def warm_up() -> None:
+    """Load Babel's fr_CA and en_CA date data now rather than during a patient's first turn."""
+    for language in LOCALES:
+        moment_label(datetime(2026, 1, 5, 9, 20), language)
+        moment_label(datetime(2026, 1, 5, 9, 20), language, short=True)
+
+
 def format_phone(e164: str) -> str:
     """'+15145550199' -> '514-555-0199' (North American numbers), as Québec patients write them."""
     digits = e164.removeprefix("+1")
