@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,8 +83,12 @@ TimeRangeField = Annotated[TimeRange, BeforeValidator(_time_range)]
 DayWindows = Annotated[list[TimeRange], BeforeValidator(_time_ranges)]
 
 
+@lru_cache(maxsize=4096)
 def to_e164(value: Any) -> str:
-    """Normalise any number phonenumbers parses (North American by default) to E.164."""
+    """Normalise any number phonenumbers parses (North American by default) to E.164.
+
+    Cached: every webhook parses its two numbers, and phonenumbers is comparatively slow.
+    """
     text = str(value).strip()
     try:
         number = phonenumbers.parse(text, "CA")
