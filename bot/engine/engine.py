@@ -126,8 +126,8 @@ class Engine:
             # "non", "laisse faire" to a question that is not yes/no (that one took the no above): drop it.
             conversation.forget_request()
             self._run_pattern(turn, "pattern_cancel_flow")
-        elif self._flow_for(understanding) is not None:
-            self._start_flow(turn, self._flow_for(understanding) or "")
+        elif (flow := self._flow_for(understanding)) is not None:
+            self._start_flow(turn, flow)
         else:
             self._reprompt(turn)
 
