@@ -138,6 +138,8 @@ class Engine:
             _is_usable(understanding.when) or understanding.when and understanding.when.ambiguous_dates
         ):
             flow = self.book.triggers.get(Intent.BOOK)
+        if flow is None and understanding.intent is Intent.YES:
+            flow = self.book.triggers.get(Intent.THANKS)  # "ok merci", "parfait" after an answer: acknowledged
         if flow is None:
             self._run_pattern(turn, "pattern_not_understood")
             self._start_flow(turn, self.book.triggers[Intent.HELP])

@@ -57,8 +57,10 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
     last = date.fromisoformat(when["last_day"]) if when.get("last_day") else first
     words: list[str] = []
     if first and last and first != last:
+        same_month = first.month == last.month
+        start_fr = str(first.day) if same_month else format_date(first, "d MMMM", locale="fr_CA")
         words.append(
-            f"du {first.day} au {last.day} {format_date(last, 'MMMM', locale='fr_CA')}"
+            f"du {start_fr} au {last.day} {format_date(last, 'MMMM', locale='fr_CA')}"
             if language == "fr"
             else f"from {format_date(first, 'MMM d', locale='en_CA')} to {format_date(last, 'MMM d', locale='en_CA')}"
         )
@@ -78,6 +80,8 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
             words.append(label)  # "demain matin", "tomorrow morning"
         else:
             words.append(f"en {label}" if language == "fr" else f"in the {label}")
+    if when.get("earliest") and not words:
+        words.append("dès que possible" if language == "fr" else "as soon as possible")
     if when.get("at"):
         at = time.fromisoformat(when["at"])
         words.append(("vers " if language == "fr" else "around ") + clock(at, language))
