@@ -228,9 +228,12 @@ class Engine:
         """A new value for an earlier answer ("en fait plutôt jeudi"): go back to where that answer was used."""
         understanding, slots = turn.understanding, turn.conversation.slots
         new: dict[str, Any] = {}
-        if _is_usable(understanding.when) and understanding.when is not None:
+        if _is_usable(understanding.when) and understanding.when is not None and slots.get("when"):
             candidate = when_to_slot(understanding.when)
-            if slots.get("when") and candidate != slots["when"]:
+            if candidate["first_day"] and not (candidate["part_of_day"] or candidate["at"]):
+                # "plutôt jeudi" after "vendredi après-midi" still means the afternoon.
+                candidate.update(part_of_day=slots["when"].get("part_of_day"), at=slots["when"].get("at"))
+            if candidate != slots["when"]:
                 new["when"] = candidate
         if understanding.practitioner and slots.get("practitioner") != understanding.practitioner:
             new["practitioner"] = understanding.practitioner

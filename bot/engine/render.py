@@ -76,8 +76,8 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
         words = [_THIS_PART[language][PartOfDay(part)]]  # "cet après-midi", not "aujourd'hui après-midi"
     elif part:
         label = _PARTS[language][PartOfDay(part)]
-        if first:
-            words.append(label)  # "demain matin", "tomorrow morning"
+        if first and (language == "fr" or (first - today).days == 1):
+            words.append(label)  # "demain matin", "mardi 8 décembre matin", "tomorrow morning"
         else:
             words.append(f"en {label}" if language == "fr" else f"in the {label}")
     if when.get("earliest") and not words:
