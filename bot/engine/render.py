@@ -19,6 +19,7 @@ _PARTS = {
     "en": {PartOfDay.MORNING: "morning", PartOfDay.AFTERNOON: "afternoon", PartOfDay.EVENING: "evening"},
 }
 
+_ANY_DAY_PART = {PartOfDay.MORNING: "en matinée", PartOfDay.AFTERNOON: "en après-midi", PartOfDay.EVENING: "en soirée"}
 _THIS_PART = {
     "fr": {PartOfDay.MORNING: "ce matin", PartOfDay.AFTERNOON: "cet après-midi", PartOfDay.EVENING: "ce soir"},
     "en": {PartOfDay.MORNING: "this morning", PartOfDay.AFTERNOON: "this afternoon", PartOfDay.EVENING: "this evening"},
@@ -34,10 +35,12 @@ def clock(moment: time, language: str) -> str:
 
 
 def day_label(day: date, language: str, *, short: bool = False) -> str:
-    """'mardi 8 décembre' / 'Tuesday, December 8' (or 'mar. 8 déc.' / 'Tue., Dec. 8' when short)."""
+    """'mardi 8 décembre', 'mardi 1er décembre' / 'Tuesday, December 8' (or 'mar. 8 déc.' / 'Tue, Dec 8')."""
     locale = LOCALES[language]
     if language == "fr":
-        return format_date(day, "EEE d MMM" if short else "EEEE d MMMM", locale=locale)
+        number = "1er" if day.day == 1 else str(day.day)  # French writes the first of the month as an ordinal
+        weekday, month = ("EEE", "MMM") if short else ("EEEE", "MMMM")
+        return f"{format_date(day, weekday, locale=locale)} {number} {format_date(day, month, locale=locale)}"
     return format_date(day, "EEE, MMM d" if short else "EEEE, MMMM d", locale=locale)
 
 
@@ -58,7 +61,8 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
     words: list[str] = []
     if first and last and first != last:
         same_month = first.month == last.month
-        start_fr = str(first.day) if same_month else format_date(first, "d MMMM", locale="fr_CA")
+        first_day = "1er" if first.day == 1 else str(first.day)
+        start_fr = first_day if same_month else f"{first_day} {format_date(first, 'MMMM', locale='fr_CA')}"
         words.append(
             f"du {start_fr} au {last.day} {format_date(last, 'MMMM', locale='fr_CA')}"
             if language == "fr"
@@ -79,7 +83,7 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
         if first and (language == "fr" or (first - today).days == 1):
             words.append(label)  # "demain matin", "mardi 8 décembre matin", "tomorrow morning"
         else:
-            words.append(f"en {label}" if language == "fr" else f"in the {label}")
+            words.append(_ANY_DAY_PART[PartOfDay(part)] if language == "fr" else f"in the {label}")
     if when.get("earliest") and not words:
         words.append("dès que possible" if language == "fr" else "as soon as possible")
     if when.get("at"):
