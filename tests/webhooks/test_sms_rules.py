@@ -3,6 +3,7 @@ opt-out records, keyword lengths, very long input, and the nearest slots when to
 
 from __future__ import annotations
 
+import time as time_module
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
@@ -126,3 +127,12 @@ def test_when_tomorrow_is_closed_the_nearest_mornings_are_offered_saying_so(
     answer = sms_client(services, Clock(friday)).send("rdv demain matin svp")[0]
     assert answer.startswith("Rien de libre demain matin. Les plus proches:")
     assert "1) lun." in answer and "3) lun." in answer
+
+
+def test_with_redis_down_the_webhook_still_answers(services: Services, monday_9am: datetime) -> None:
+    services.store = RedisStore(redis_client("redis://127.0.0.1:1/0"))
+    client = sms_client(services, Clock(monday_9am))
+    started = time_module.monotonic()
+    answer = client.send("rdv demain matin")[0]
+    assert "1) mar." in answer, "a fresh start, but an answer"
+    assert time_module.monotonic() - started < 2.0
