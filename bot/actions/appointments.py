@@ -19,6 +19,7 @@ from bot.db.models import Channel
 OFFERED = 3
 #: Slots fetched to choose the offered ones from: enough for three distinct times on a busy clinic.
 CANDIDATES = 60
+CANDIDATES_AROUND_A_TIME = 400
 #: How far ahead a search without dates looks, and how far past the asked days the "nearest" search goes.
 HORIZON_DAYS, NEAREST_DAYS = 21, 14
 #: With a clock time asked, slots within this many minutes of it count as matching.
@@ -57,7 +58,9 @@ def find_slots(
     )
     part = PartOfDay(when["part_of_day"]) if when.get("part_of_day") else None
     at = time.fromisoformat(when["at"]) if when.get("at") else None
-    found = scheduler.search(SlotSearch(clinic.id, first, last, part, practitioner, not_before=now, limit=CANDIDATES))
+    # With a clock time asked, a whole day (or more) of candidates is needed to find the nearest ones.
+    limit = CANDIDATES_AROUND_A_TIME if at else CANDIDATES
+    found = scheduler.search(SlotSearch(clinic.id, first, last, part, practitioner, not_before=now, limit=limit))
     if found:
         return (_closest_to(_distinct_times(found), at) if at else _distinct_times(found)[:OFFERED]), "exact"
     for nearest_part in dict.fromkeys([part, None]):

@@ -141,6 +141,7 @@ class Renderer:
         """The reply for `response`: the first variant whose condition holds, filled in, with its options."""
         variant = self._variant(response, slots)
         text = (variant.en if language == "en" else variant.fr).format_map(self.variables(slots, extra or {}, language))
+        text = text.replace("a.m..", "a.m.").replace("p.m..", "p.m.")  # "until 5:00 p.m." ends the sentence
         options = (
             tuple(self.option_label(o, language) for o in slots.get(variant.options) or []) if variant.options else ()
         )
