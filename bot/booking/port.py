@@ -33,13 +33,17 @@ def local_windows(
     Built day by day from wall-clock times so that DST days get their real length (in UTC, because Python
     subtracts two times of one zone as wall-clock times).
     """
-    windows = []
+    windows: list[tuple[datetime, datetime]] = []
     begin, until = PART_OF_DAY_BOUNDS[part] if part else (time(0), None)
     day = first_day
     while day <= last_day:
-        start = datetime.combine(day, begin, zone)
-        end = datetime.combine(day, until, zone) if until else datetime.combine(day + timedelta(days=1), time(0), zone)
-        windows.append((start.astimezone(UTC), end.astimezone(UTC)))
+        start = datetime.combine(day, begin, zone).astimezone(UTC)
+        next_midnight = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        end = datetime.combine(day, until, zone).astimezone(UTC) if until else next_midnight
+        if windows and windows[-1][1] == start:
+            windows[-1] = (windows[-1][0], end)  # whole days join up: one range keeps the query simple
+        else:
+            windows.append((start, end))
         day += timedelta(days=1)
     return windows
 

@@ -87,7 +87,9 @@ def test_closed_days_get_no_slots() -> None:
 def test_part_of_day_windows_on_a_dst_day() -> None:
     [(start, end)] = local_windows(date(2026, 3, 8), date(2026, 3, 8), PartOfDay.MORNING, MONTREAL)
     assert end - start == timedelta(hours=11), "the morning of spring-forward day is an hour short"
-    assert len(local_windows(date(2026, 3, 1), date(2026, 3, 7), None, MONTREAL)) == 7
+    [(start, end)] = local_windows(date(2026, 3, 1), date(2026, 3, 14), None, MONTREAL)
+    assert end - start == timedelta(days=14) - timedelta(hours=1), "whole days make one range, DST hour included"
+    assert len(local_windows(date(2026, 3, 1), date(2026, 3, 7), PartOfDay.MORNING, MONTREAL)) == 7
 
 
 @pytest.mark.parametrize(
