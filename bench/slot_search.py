@@ -31,12 +31,13 @@ import psycopg
 import sqlalchemy
 from sqlalchemy import Connection, Integer, Table, insert, make_url, text
 
+from bench.scratch import scratch_postgres
 from bot.booking.port import PartOfDay, SlotSearch
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
 from bot.db.migrate import upgrade
 from bot.db.models import Base
-from bot.db.session import Database, normalise_url
+from bot.db.session import Database
 
 CLINICS = 1_000
 PRACTITIONERS_PER_CLINIC = 3
@@ -284,21 +285,12 @@ def scratch_database(kind: str, size: int, admin_url: str) -> Iterator[Database]
             finally:
                 database.dispose()
         return
-    name = f"rdvbot_bench_{os.getpid()}_{size}"
-    admin = sqlalchemy.create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        database = Database(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    with scratch_postgres(admin_url, f"rdvbot_bench_{os.getpid()}_{size}") as url:
+        database = Database(url)
         try:
             yield database
         finally:
             database.dispose()
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        admin.dispose()
 
 
 def run_one(kind: str, size: int, queries: int, admin_url: str, clinics: ClinicsFile) -> tuple[Result, str]:

@@ -50,10 +50,11 @@ from flask import Flask, Response
 from sqlalchemy import func, make_url, select
 from twilio.request_validator import RequestValidator
 
+from bench.scratch import scratch_postgres
 from bench.slot_search import fictional_numbers
 from bot.bootstrap import bootstrap, prepare_database
 from bot.db.models import Appointment, Channel, ProcessedWebhook
-from bot.db.session import Database, normalise_url
+from bot.db.session import Database
 from bot.demo import DEMO_PATIENTS
 from bot.settings import Settings
 from rdvbot.chat import WEBHOOK_PATH
@@ -642,20 +643,8 @@ def scratch_database(kind: str, admin_url: str, folder: Path) -> Iterator[tuple[
         url = f"sqlite:///{folder / 'rdvbot.sqlite3'}"
         yield url, seed(url, "SELECT sqlite_version()")
         return
-    name = f"rdvbot_bench_sms_{os.getpid()}"
-    admin = sqlalchemy.create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        try:
-            url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-            yield url, seed(url, "SHOW server_version")
-        finally:
-            with admin.connect() as connection:  # WITH (FORCE): a killed worker may still hold a connection
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        admin.dispose()
+    with scratch_postgres(admin_url, f"rdvbot_bench_sms_{os.getpid()}") as url:
+        yield url, seed(url, "SHOW server_version")
 
 
 def seed(url: str, version_query: str) -> str:
