@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -10,11 +11,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.base import CHANNEL_SLOT, BotAction, appointment_option, clinic_of, now_of, patient_of, slot_option
+from bot.actions.base import BotAction, appointment_option, channel_of, clinic_of, now_of, patient_of, slot_option
 from bot.actions.context import services
 from bot.booking.port import BookingError, BookingRequest, OfferedSlot, PartOfDay, SlotSearch, SlotTaken
 from bot.clinics.config import ClinicConfig
-from bot.db.models import Channel
 
 OFFERED = 3
 #: Slots fetched to choose the offered ones from: enough for three distinct times on a busy clinic.
@@ -92,6 +92,22 @@ class ActionSearchSlots(BotAction):
         return [SlotSet("offered", [slot_option(s) for s in found]), SlotSet("search_outcome", outcome)]
 
 
+def _booking_outcome(
+    dispatcher: CollectingDispatcher, attempt: Callable[[], object], success: str
+) -> list[dict[str, Any]]:
+    """Run a booking or a move: "taken" lets the flow search again, any other refusal sends the patient to the
+    clinic, success is announced with `success`."""
+    try:
+        attempt()
+    except SlotTaken:
+        return [SlotSet("booking_outcome", "taken")]
+    except BookingError:
+        dispatcher.utter_message(response="utter_booking_failed")
+        return [SlotSet("booking_outcome", "failed")]
+    dispatcher.utter_message(response=success)
+    return [SlotSet("booking_outcome", "booked")]
+
+
 def _chosen(tracker: Tracker, slot: str, options: str) -> dict[str, Any] | None:
     return next((o for o in tracker.get_slot(options) or [] if o.get("id") == tracker.get_slot(slot)), None)
 
@@ -107,16 +123,8 @@ class ActionBookSlot(BotAction):
         if chosen is None:
             dispatcher.utter_message(response="utter_booking_failed")
             return [SlotSet("booking_outcome", "failed")]
-        request = BookingRequest(chosen["id"], patient_of(tracker), Channel(tracker.get_slot(CHANNEL_SLOT) or "sms"))
-        try:
-            services().scheduler.book(request)
-        except SlotTaken:
-            return [SlotSet("booking_outcome", "taken")]
-        except BookingError:
-            dispatcher.utter_message(response="utter_booking_failed")
-            return [SlotSet("booking_outcome", "failed")]
-        dispatcher.utter_message(response="utter_booked")
-        return [SlotSet("booking_outcome", "booked")]
+        request = BookingRequest(chosen["id"], patient_of(tracker), channel_of(tracker))
+        return _booking_outcome(dispatcher, lambda: services().scheduler.book(request), "utter_booked")
 
 
 class ActionListAppointments(BotAction):
@@ -144,10 +152,11 @@ class ActionCancelAppointment(BotAction):
         return "action_cancel_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        channel = Channel(tracker.get_slot(CHANNEL_SLOT) or "sms")
         try:
             services().scheduler.cancel(
-                str(tracker.get_slot("chosen_appointment")), channel=channel, patient_phone=patient_of(tracker)
+                str(tracker.get_slot("chosen_appointment")),
+                channel=channel_of(tracker),
+                patient_phone=patient_of(tracker),
             )
         except BookingError:
             dispatcher.utter_message(response="utter_cancel_failed")
@@ -163,18 +172,13 @@ class ActionRescheduleAppointment(BotAction):
         return "action_reschedule_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        channel = Channel(tracker.get_slot(CHANNEL_SLOT) or "sms")
-        try:
-            services().scheduler.reschedule(
+        return _booking_outcome(
+            dispatcher,
+            lambda: services().scheduler.reschedule(
                 str(tracker.get_slot("chosen_appointment")),
                 str(tracker.get_slot("chosen_slot")),
-                channel=channel,
+                channel=channel_of(tracker),
                 patient_phone=patient_of(tracker),
-            )
-        except SlotTaken:
-            return [SlotSet("booking_outcome", "taken")]
-        except BookingError:
-            dispatcher.utter_message(response="utter_booking_failed")
-            return [SlotSet("booking_outcome", "failed")]
-        dispatcher.utter_message(response="utter_rescheduled")
-        return [SlotSet("booking_outcome", "booked")]
+            ),
+            "utter_rescheduled",
+        )

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.context import services
 from bot.booking.port import BookedAppointment, OfferedSlot
 from bot.clinics.config import ClinicConfig
-from bot.db.models import utcnow
+from bot.db.models import Channel, utcnow
 
 #: Slots the host puts in every tracker besides the flow slots.
 CLINIC_SLOT, LANGUAGE_SLOT, CHANNEL_SLOT, NOW_SLOT = "clinic_id", "language", "channel", "now"
@@ -44,6 +44,11 @@ def now_of(tracker: Tracker) -> datetime:
     """The turn's time, as the host set it (one clock for the whole turn), or the current time."""
     stamp = tracker.get_slot(NOW_SLOT)
     return datetime.fromisoformat(stamp) if stamp else utcnow()
+
+
+def channel_of(tracker: Tracker) -> Channel:
+    """The channel the patient is using (SMS unless the host says otherwise)."""
+    return Channel(tracker.get_slot(CHANNEL_SLOT) or Channel.SMS)
 
 
 def patient_of(tracker: Tracker) -> str:

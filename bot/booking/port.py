@@ -64,15 +64,13 @@ class SlotSearch:
 
 @dataclass(frozen=True)
 class OfferedSlot:
-    """A free slot as a back-end offers it; `to_confirm` when it came from a secondary back-end."""
+    """A free slot as a back-end offers it."""
 
     slot_id: str
     clinic_id: str
     practitioner_id: str
     start: datetime
     end: datetime
-    backend: str = "sql"
-    to_confirm: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ class BotTurn:
 
     replies: list[Reply] = field(default_factory=list)
     expects: Expect = Expect.NOTHING
-    transfer_to: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form, kept so that a retried webhook gets the same answer."""
@@ -40,4 +39,4 @@ class BotTurn:
     def from_dict(cls, data: dict[str, Any]) -> BotTurn:
         """Rebuild from `to_dict` output."""
         replies = [Reply(text=r["text"], options=tuple(r.get("options", ()))) for r in data.get("replies", [])]
-        return cls(replies=replies, expects=Expect(data.get("expects", "nothing")), transfer_to=data.get("transfer_to"))
+        return cls(replies=replies, expects=Expect(data.get("expects", "nothing")))
