@@ -21,7 +21,7 @@ from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
 from bot.engine.replies import BotTurn, Reply
 from bot.nlu import Keyword, Understanding, Urgency, understand
 from bot.state.masking import mask_number
-from bot.state.store import StateStore
+from bot.state.store import HeldConversation, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -66,34 +66,39 @@ class Assistant:
         clinic = self.services.clinics.by_number(inbound.clinic_number)
         if clinic is None:
             return BotTurn(replies=[UNKNOWN_CLINIC])
-        if inbound.sid:
-            first, recorded = claim(self.services.database, inbound.sid, str(inbound.channel))
-            if not first:
-                # A retry: same answer, no second action. While the first is still running, say nothing twice.
-                return BotTurn.from_dict(recorded) if recorded else BotTurn()
-        with self.store.lock(inbound.clinic_number, inbound.patient_number):
-            turn = self._converse(clinic, inbound)
-        if inbound.sid:
-            record_answer(self.services.database, inbound.sid, turn.to_dict())
+        with self.store.open(inbound.clinic_number, inbound.patient_number) as held:
+            if inbound.sid:
+                first, recorded = claim(
+                    self.services.database, inbound.sid, str(inbound.channel), serialised=held.locked
+                )
+                if not first:
+                    # A retry: same answer, no second action. While the first is still running, say nothing twice.
+                    return BotTurn.from_dict(recorded) if recorded else BotTurn()
+            turn = self._converse(clinic, inbound, held)
+            if inbound.sid:
+                # Recorded before the lock is released, so that a retry waiting for it finds the answer.
+                record_answer(self.services.database, inbound.sid, str(inbound.channel), turn.to_dict())
         return turn
 
-    def _converse(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
+    def _converse(self, clinic: ClinicConfig, inbound: Inbound, held: HeldConversation) -> BotTurn:
         now = self.clock()
-        saved = self.store.load(inbound.clinic_number, inbound.patient_number)
         understanding = understand(
             inbound.text,
             today=now.astimezone(clinic.zone).date(),
             practitioners={p.id: [p.name.fr, p.name.en] for p in clinic.practitioners},
         )
-        conversation = Conversation.from_dict(saved) if saved else self._new_conversation(inbound, understanding)
+        if held.state:
+            conversation = Conversation.from_dict(held.state)
+        else:
+            conversation = self._new_conversation(inbound, understanding)
         language_before = conversation.language
         context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
         turn = self._turn(conversation, understanding, context)
         conversation.updated_at = now.timestamp()
-        self.store.save(inbound.clinic_number, inbound.patient_number, conversation.to_dict(), STATE_TTL_S)
+        held.keep(conversation.to_dict(), STATE_TTL_S)
         if conversation.language != language_before:
-            with self.services.database.transaction() as session:
-                remember_language(session, inbound.patient_number, conversation.language)
+            with self.services.database.autocommit.begin() as connection:
+                remember_language(connection, inbound.patient_number, conversation.language)
         return turn
 
     def _turn(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
@@ -113,8 +118,8 @@ class Assistant:
 
     def _keyword(self, conversation: Conversation, keyword: Keyword, context: TurnContext) -> BotTurn:
         if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-            with self.services.database.transaction() as session:
-                set_opted_out(session, context.patient, keyword is Keyword.OPT_OUT)
+            with self.services.database.autocommit.begin() as connection:
+                set_opted_out(connection, context.patient, keyword is Keyword.OPT_OUT)
         language = {Keyword.HELP_FR: "fr", Keyword.HELP_EN: "en"}.get(keyword, conversation.language)
         return BotTurn(replies=[self._say(conversation, context, _KEYWORD_RESPONSES[keyword], language)])
 
@@ -127,6 +132,6 @@ class Assistant:
 
         French is the default every patient starts with, so only English can have been a choice.
         """
-        with self.services.database.reading() as session:
-            remembered = patient_language(session, inbound.patient_number)
+        with self.services.database.autocommit.connect() as connection:
+            remembered = patient_language(connection, inbound.patient_number)
         return Conversation(language="en" if "en" in (remembered, understanding.language) else "fr")

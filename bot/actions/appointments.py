@@ -17,8 +17,7 @@ from bot.booking.port import BookingError, BookingRequest, OfferedSlot, PartOfDa
 from bot.clinics.config import ClinicConfig
 
 OFFERED = 3
-#: Slots fetched to choose the offered ones from: enough for three distinct times on a busy clinic.
-CANDIDATES = 60
+#: Slots fetched to choose the offered ones near an asked clock time from: a whole busy day.
 CANDIDATES_AROUND_A_TIME = 400
 #: How far ahead a search without dates looks, and how far past the asked days the "nearest" search goes.
 HORIZON_DAYS, NEAREST_DAYS = 21, 14
@@ -58,8 +57,10 @@ def find_slots(
     )
     part = PartOfDay(when["part_of_day"]) if when.get("part_of_day") else None
     at = time.fromisoformat(when["at"]) if when.get("at") else None
-    # With a clock time asked, a whole day (or more) of candidates is needed to find the nearest ones.
-    limit = CANDIDATES_AROUND_A_TIME if at else CANDIDATES
+    # A practitioner has one slot at a time, so this many slots hold OFFERED distinct times when there are that
+    # many; with a clock time asked, a whole day (or more) of candidates is needed to find the nearest ones.
+    candidates = OFFERED * (1 if practitioner else max(1, len(clinic.practitioners)))
+    limit = CANDIDATES_AROUND_A_TIME if at else candidates
     found = scheduler.search(SlotSearch(clinic.id, first, last, part, practitioner, not_before=now, limit=limit))
     if found:
         return (_closest_to(_distinct_times(found), at) if at else _distinct_times(found)[:OFFERED]), "exact"
@@ -71,7 +72,7 @@ def find_slots(
             nearest_part,
             practitioner,
             not_before=now,
-            limit=CANDIDATES,
+            limit=candidates,
         )
         found = scheduler.search(nearest)
         if found:

@@ -96,7 +96,7 @@ def generate_slots(database: Database, clinic: ClinicConfig, days: int, first_da
             fresh = [s for s in planned if s[0] not in starts and not _overlaps(s, existing)]
             report.unchanged += len(planned) - len(fresh)
             report.added += insert_ignoring_conflicts(
-                session,
+                session.connection(),
                 Slot,
                 [
                     {

@@ -1,12 +1,17 @@
-"""The built-in SQL scheduler: the default system of record, on SQLite or PostgreSQL."""
+"""The built-in SQL scheduler: the default system of record, on SQLite or PostgreSQL.
+
+Core statements built once, in one transaction per change: SMS turns run these, and ORM objects (loading,
+identity map, flush) cost several times the SQL itself.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any, TypeAlias
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import Connection, Row, Select, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
 
 from bot.booking.port import (
     AppointmentNotFound,
@@ -33,8 +38,53 @@ from bot.db.models import (
     is_live,
     utcnow,
 )
-from bot.db.patients import ensure_patient
+from bot.db.patients import patient_id
 from bot.db.session import Database
+
+#: A row of any shape: these rows are read by column name.
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+
+_SLOT = select(Slot.id, Slot.clinic_id, Slot.practitioner_id, Slot.start_at, Slot.end_at).where(
+    Slot.id == bindparam("slot")
+)
+_LIVE_ON_SLOT = select(Appointment.id).where(Appointment.slot_id == bindparam("slot"), is_live(Appointment.status))
+_TYPE_ID = select(AppointmentType.id).where(
+    AppointmentType.clinic_id == bindparam("clinic"), AppointmentType.key == bindparam("type")
+)
+_TYPE_MINUTES = select(AppointmentType.minutes).where(
+    AppointmentType.clinic_id == bindparam("clinic"), AppointmentType.key == bindparam("type")
+)
+_NEW_APPOINTMENT = insert(Appointment).returning(Appointment.id)
+_NEW_EVENT = insert(AppointmentEvent)
+_SET_STATUS = update(Appointment).where(Appointment.id == bindparam("appointment")).values(status=bindparam("status"))
+#: What a back-end reports of an appointment, joined with what names it (practitioner key, patient number).
+_VIEW = (
+    select(
+        Appointment.id,
+        Appointment.clinic_id,
+        Practitioner.key,
+        Patient.phone,
+        Appointment.start_at,
+        Appointment.end_at,
+        Appointment.status,
+        Appointment.channel,
+        Appointment.backend,
+        Appointment.slot_id,
+        Appointment.external_id,
+        Appointment.appointment_type_id,
+    )
+    .join(Practitioner, Practitioner.id == Appointment.practitioner_id)
+    .join(Patient, Patient.id == Appointment.patient_id)
+)
+_BY_ID = _VIEW.where(Appointment.id == bindparam("appointment"))
+# Locks the row a change is about to decide on; PostgreSQL locks only the appointment, not the joined rows.
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update(of=Appointment.__table__)
+_UPCOMING = _VIEW.where(
+    Appointment.clinic_id == bindparam("clinic"),
+    Patient.phone == bindparam("phone"),
+    is_live(Appointment.status),
+    Appointment.end_at > bindparam("after"),
+).order_by(Appointment.start_at)
 
 
 def _slot_id(text: str) -> int:
@@ -51,40 +101,114 @@ def _appointment_id(text: str) -> int:
         raise AppointmentNotFound(f"no appointment {text!r}") from None
 
 
-def _view(appointment: Appointment) -> BookedAppointment:
+def _view(row: AnyRow) -> BookedAppointment:
     return BookedAppointment(
-        appointment_id=str(appointment.id),
-        clinic_id=appointment.clinic_id,
-        practitioner_id=appointment.practitioner.key,
-        patient_phone=appointment.patient.phone,
-        start=appointment.start_at,
-        end=appointment.end_at,
-        status=appointment.status,
-        channel=appointment.channel,
-        backend=appointment.backend,
-        slot_id=str(appointment.slot_id) if appointment.slot_id is not None else None,
-        external_id=appointment.external_id,
+        appointment_id=str(row.id),
+        clinic_id=row.clinic_id,
+        practitioner_id=row.key,
+        patient_phone=row.phone,
+        start=row.start_at,
+        end=row.end_at,
+        status=row.status,
+        channel=row.channel,
+        backend=row.backend,
+        slot_id=str(row.slot_id) if row.slot_id is not None else None,
+        external_id=row.external_id,
     )
 
 
 def _record(
-    session: Session,
-    appointment: Appointment,
+    connection: Connection,
+    appointment_id: int,
     action: str,
     before: AppointmentStatus | None,
+    after: AppointmentStatus,
     channel: Channel,
-    related: Appointment | None = None,
+    related_id: int | None = None,
 ) -> None:
-    session.add(
-        AppointmentEvent(
-            appointment_id=appointment.id,
-            action=action,
-            from_status=before,
-            to_status=appointment.status,
-            channel=channel,
-            related_appointment_id=related.id if related else None,
-        )
+    connection.execute(
+        _NEW_EVENT,
+        {
+            "appointment_id": appointment_id,
+            "action": action,
+            "from_status": before,
+            "to_status": after,
+            "channel": channel,
+            "related_appointment_id": related_id,
+        },
     )
+
+
+@lru_cache(maxsize=256)
+def _search_statement(windows: int, by_practitioner: bool, by_minutes: bool) -> Select[int, datetime, datetime, str]:
+    """The free-slot query for one shape of search, built once: every SMS turn that offers times runs it, and
+    building and keying a statement costs more than SQLite takes to answer it."""
+    taken = exists().where(Appointment.slot_id == Slot.id, is_live(Appointment.status))
+    in_windows = (
+        and_(Slot.start_at >= bindparam(f"start_{index}"), Slot.start_at < bindparam(f"end_{index}"))
+        for index in range(windows)
+    )
+    statement = (
+        select(Slot.id, Slot.start_at, Slot.end_at, Practitioner.key)
+        .join(Practitioner, Practitioner.id == Slot.practitioner_id)
+        .where(
+            Slot.clinic_id == bindparam("clinic"),
+            Slot.start_at >= bindparam("not_before"),
+            or_(*in_windows),
+            Practitioner.active.is_(True),
+            ~taken,
+        )
+        .order_by(Slot.start_at, Practitioner.key)
+        .limit(bindparam("limit"))
+    )
+    if by_practitioner:
+        statement = statement.where(Practitioner.key == bindparam("practitioner"))
+    if by_minutes:
+        statement = statement.where(Slot.minutes >= bindparam("minutes"))
+    return statement
+
+
+def _free_slot(connection: Connection, slot_id: int) -> AnyRow:
+    """The slot, if it exists, is still ahead and holds no live appointment."""
+    slot = connection.execute(_SLOT, {"slot": slot_id}).first()
+    if slot is None or slot.start_at <= utcnow():
+        raise SlotNotFound(f"slot {slot_id} does not exist or has passed")
+    if connection.scalar(_LIVE_ON_SLOT, {"slot": slot_id}) is not None:
+        raise SlotTaken(f"slot {slot_id} is already booked")
+    return slot
+
+
+def _insert_appointment(
+    connection: Connection, slot: AnyRow, phone: str, channel: Channel, type_id: int | None
+) -> AnyRow:
+    """A live appointment on `slot`, as `_VIEW` shows it; the caller records the event."""
+    appointment_id = connection.scalar(
+        _NEW_APPOINTMENT,
+        {
+            "clinic_id": slot.clinic_id,
+            "practitioner_id": slot.practitioner_id,
+            "slot_id": slot.id,
+            "appointment_type_id": type_id,
+            "patient_id": patient_id(connection, phone),
+            "start_at": slot.start_at,
+            "end_at": slot.end_at,
+            "status": AppointmentStatus.BOOKED,
+            "channel": channel,
+        },
+    )
+    return connection.execute(_BY_ID, {"appointment": appointment_id}).one()
+
+
+def _set_status(connection: Connection, appointment_id: int, status: AppointmentStatus) -> None:
+    connection.execute(_SET_STATUS, {"appointment": appointment_id, "status": status})
+
+
+def _owned(connection: Connection, appointment_id: str, patient_phone: str | None) -> AnyRow:
+    row = connection.execute(_BY_ID_FOR_UPDATE, {"appointment": _appointment_id(appointment_id)}).first()
+    if row is None or (patient_phone is not None and row.phone != patient_phone):
+        # The same answer whether it does not exist or belongs to someone else: no details leak.
+        raise AppointmentNotFound(f"no appointment {appointment_id} for this patient")
+    return row
 
 
 class SqlScheduler:
@@ -102,34 +226,23 @@ class SqlScheduler:
         if clinic is None or query.limit <= 0:
             return []
         windows = local_windows(query.first_day, query.last_day, query.part_of_day, clinic.zone)
-        not_before = max(query.not_before or utcnow(), utcnow())
-        taken = exists().where(Appointment.slot_id == Slot.id, is_live(Appointment.status))
-        statement = (
-            select(Slot.id, Slot.start_at, Slot.end_at, Practitioner.key)
-            .join(Practitioner, Practitioner.id == Slot.practitioner_id)
-            .where(
-                Slot.clinic_id == clinic.id,
-                Slot.start_at >= not_before,
-                or_(*(and_(Slot.start_at >= start, Slot.start_at < end) for start, end in windows)),
-                Practitioner.active.is_(True),
-                ~taken,
-            )
-            .order_by(Slot.start_at, Practitioner.key)
-            .limit(query.limit)
-        )
-        if query.practitioner_id:
-            statement = statement.where(Practitioner.key == query.practitioner_id)
-        with self.database.reading() as session:
+        parameters: dict[str, object] = {
+            "clinic": clinic.id,
+            "not_before": max(query.not_before or utcnow(), utcnow()),
+            "practitioner": query.practitioner_id,
+            "limit": query.limit,
+        }
+        for index, (start, end) in enumerate(windows):
+            parameters[f"start_{index}"], parameters[f"end_{index}"] = start, end
+        with self.database.autocommit.connect() as connection:
             if query.appointment_type:
-                minutes = session.scalar(
-                    select(AppointmentType.minutes).where(
-                        AppointmentType.clinic_id == clinic.id, AppointmentType.key == query.appointment_type
-                    )
+                parameters["minutes"] = connection.scalar(
+                    _TYPE_MINUTES, {"clinic": clinic.id, "type": query.appointment_type}
                 )
-                if minutes is None:
+                if parameters["minutes"] is None:
                     return []
-                statement = statement.where(Slot.minutes >= minutes)
-            rows = session.execute(statement).all()
+            statement = _search_statement(len(windows), bool(query.practitioner_id), bool(query.appointment_type))
+            rows = connection.execute(statement, parameters).all()
         return [
             OfferedSlot(
                 slot_id=str(row.id),
@@ -145,64 +258,27 @@ class SqlScheduler:
         """Book the slot for the patient in one transaction; `SlotTaken` if someone holds it."""
         slot_id = _slot_id(request.slot_id)
         try:
-            with self.database.transaction() as session:
-                appointment = self._book_in(
-                    session, slot_id, request.patient_phone, request.channel, request.appointment_type
-                )
-                _record(session, appointment, "booked", None, request.channel)
-                return _view(appointment)
+            with self.database.engine.begin() as connection:
+                slot = _free_slot(connection, slot_id)
+                type_id = None
+                if request.appointment_type:
+                    type_id = connection.scalar(_TYPE_ID, {"clinic": slot.clinic_id, "type": request.appointment_type})
+                booked = _insert_appointment(connection, slot, request.patient_phone, request.channel, type_id)
+                _record(connection, booked.id, "booked", None, booked.status, request.channel)
+                return _view(booked)
         except IntegrityError:
             # A concurrent booking won the race for the partial unique index on live appointments.
             raise SlotTaken(f"slot {slot_id} was just taken") from None
 
-    def _book_in(
-        self, session: Session, slot_id: int, phone: str, channel: Channel, appointment_type: str | None
-    ) -> Appointment:
-        slot = session.get(Slot, slot_id)
-        if slot is None or slot.start_at <= utcnow():
-            raise SlotNotFound(f"slot {slot_id} does not exist or has passed")
-        held = session.scalar(select(Appointment.id).where(Appointment.slot_id == slot_id, is_live(Appointment.status)))
-        if held is not None:
-            raise SlotTaken(f"slot {slot_id} is already booked")
-        type_id = None
-        if appointment_type:
-            type_id = session.scalar(
-                select(AppointmentType.id).where(
-                    AppointmentType.clinic_id == slot.clinic_id, AppointmentType.key == appointment_type
-                )
-            )
-        appointment = Appointment(
-            clinic_id=slot.clinic_id,
-            practitioner=slot.practitioner,
-            slot_id=slot.id,
-            appointment_type_id=type_id,
-            patient=ensure_patient(session, phone),
-            start_at=slot.start_at,
-            end_at=slot.end_at,
-            status=AppointmentStatus.BOOKED,
-            channel=channel,
-        )
-        session.add(appointment)
-        session.flush()
-        return appointment
-
-    def _owned(self, session: Session, appointment_id: str, patient_phone: str | None) -> Appointment:
-        appointment = session.get(Appointment, _appointment_id(appointment_id), with_for_update=True)
-        if appointment is None or (patient_phone is not None and appointment.patient.phone != patient_phone):
-            # The same answer whether it does not exist or belongs to someone else: no details leak.
-            raise AppointmentNotFound(f"no appointment {appointment_id} for this patient")
-        return appointment
-
     def cancel(self, appointment_id: str, *, channel: Channel, patient_phone: str | None = None) -> BookedAppointment:
         """Cancel the appointment; already cancelled is not an error (retries are safe)."""
-        with self.database.transaction() as session:
-            appointment = self._owned(session, appointment_id, patient_phone)
-            if appointment.status != AppointmentStatus.CANCELLED:
-                before = appointment.status
-                appointment.status = AppointmentStatus.CANCELLED
-                session.flush()
-                _record(session, appointment, "cancelled", before, channel)
-            return _view(appointment)
+        with self.database.engine.begin() as connection:
+            appointment = _owned(connection, appointment_id, patient_phone)
+            if appointment.status == AppointmentStatus.CANCELLED:
+                return _view(appointment)
+            _set_status(connection, appointment.id, AppointmentStatus.CANCELLED)
+            _record(connection, appointment.id, "cancelled", appointment.status, AppointmentStatus.CANCELLED, channel)
+            return _view(connection.execute(_BY_ID, {"appointment": appointment.id}).one())
 
     def reschedule(
         self, appointment_id: str, new_slot_id: str, *, channel: Channel, patient_phone: str | None = None
@@ -210,36 +286,25 @@ class SqlScheduler:
         """Move a live appointment to `new_slot_id`: the new one booked and the old one cancelled together."""
         slot_id = _slot_id(new_slot_id)
         try:
-            with self.database.transaction() as session:
-                old = self._owned(session, appointment_id, patient_phone)
+            with self.database.engine.begin() as connection:
+                old = _owned(connection, appointment_id, patient_phone)
                 if old.status not in LIVE_STATUSES:
                     raise AppointmentNotLive(f"appointment {appointment_id} is {old.status}")
                 if old.slot_id == slot_id:
                     return _view(old)
-                before = old.status
-                old.status = AppointmentStatus.CANCELLED
-                session.flush()
-                new = self._book_in(session, slot_id, old.patient.phone, channel, None)
-                new.appointment_type_id = old.appointment_type_id
-                _record(session, old, "rescheduled_from", before, channel, related=new)
-                _record(session, new, "rescheduled_to", None, channel, related=old)
+                _set_status(connection, old.id, AppointmentStatus.CANCELLED)
+                new = _insert_appointment(
+                    connection, _free_slot(connection, slot_id), old.phone, channel, old.appointment_type_id
+                )
+                cancelled = AppointmentStatus.CANCELLED
+                _record(connection, old.id, "rescheduled_from", old.status, cancelled, channel, related_id=new.id)
+                _record(connection, new.id, "rescheduled_to", None, new.status, channel, related_id=old.id)
                 return _view(new)
         except IntegrityError:
             raise SlotTaken(f"slot {slot_id} was just taken") from None
 
     def appointments_for(self, clinic_id: str, patient_phone: str, *, after: datetime) -> list[BookedAppointment]:
         """The patient's live appointments at this clinic that end after `after`."""
-        with self.database.reading() as session:
-            rows = session.scalars(
-                select(Appointment)
-                .join(Patient, Patient.id == Appointment.patient_id)
-                .where(
-                    Appointment.clinic_id == clinic_id,
-                    Patient.phone == patient_phone,
-                    is_live(Appointment.status),
-                    Appointment.end_at > after,
-                )
-                .order_by(Appointment.start_at)
-                .options(joinedload(Appointment.practitioner), joinedload(Appointment.patient))
-            ).all()
+        with self.database.autocommit.connect() as connection:
+            rows = connection.execute(_UPCOMING, {"clinic": clinic_id, "phone": patient_phone, "after": after})
             return [_view(row) for row in rows]

@@ -1,33 +1,46 @@
-"""Patients are identified by their E.164 number; rows are created on first contact."""
+"""Patients are identified by their E.164 number; rows are created on first contact.
+
+Core statements on a connection: these run inside SMS turns, where an ORM unit of work costs more than the SQL.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import Any
 
-from bot.db.inserts import insert_ignoring_conflicts
+from sqlalchemy import Connection, bindparam, select
+
+from bot.db.inserts import insert_ignoring_conflicts, upsert_into
 from bot.db.models import Patient, utcnow
 
-
-def ensure_patient(session: Session, phone: str) -> Patient:
-    """The patient with this number, created if new; safe when two requests create it at once."""
-    patient = session.scalar(select(Patient).where(Patient.phone == phone))
-    if patient is None:
-        insert_ignoring_conflicts(session, Patient, [{"phone": phone, "language": "fr"}])
-        patient = session.scalars(select(Patient).where(Patient.phone == phone)).one()
-    return patient
+_PATIENT_ID = select(Patient.id).where(Patient.phone == bindparam("phone"))
+_LANGUAGE = select(Patient.language).where(Patient.phone == bindparam("phone"))
 
 
-def patient_language(session: Session, phone: str) -> str | None:
+def patient_id(connection: Connection, phone: str) -> int:
+    """The id of the patient with this number, created if new; safe when two requests create it at once."""
+    found: int | None = connection.scalar(_PATIENT_ID, {"phone": phone})
+    if found is None:
+        insert_ignoring_conflicts(connection, Patient, [{"phone": phone, "language": "fr"}])
+        found = connection.execute(_PATIENT_ID, {"phone": phone}).scalar_one()
+    return found
+
+
+def patient_language(connection: Connection, phone: str) -> str | None:
     """The language this number chose before, if any."""
-    return session.scalar(select(Patient.language).where(Patient.phone == phone))
+    return connection.scalar(_LANGUAGE, {"phone": phone})
 
 
-def remember_language(session: Session, phone: str, language: str) -> None:
+def remember_language(connection: Connection, phone: str, language: str) -> None:
     """Keep the patient's language for their next conversations."""
-    ensure_patient(session, phone).language = language
+    _upsert(connection, phone, language=language)
 
 
-def set_opted_out(session: Session, phone: str, opted_out: bool) -> None:
+def set_opted_out(connection: Connection, phone: str, opted_out: bool) -> None:
     """Record STOP (no more texts from us) or START (texts allowed again) for this number."""
-    ensure_patient(session, phone).opted_out_at = utcnow() if opted_out else None
+    _upsert(connection, phone, opted_out_at=utcnow() if opted_out else None)
+
+
+def _upsert(connection: Connection, phone: str, **changes: Any) -> None:
+    """Set `changes` on the patient with this number, creating them first when new: one atomic statement."""
+    insert = upsert_into(connection, Patient).values(phone=phone, **changes)
+    connection.execute(insert.on_conflict_do_update(index_elements=[Patient.phone], set_=changes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -33,7 +33,10 @@ class BotTurn:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form, kept so that a retried webhook gets the same answer."""
-        return asdict(self)
+        return {
+            "replies": [{"text": reply.text, "options": list(reply.options)} for reply in self.replies],
+            "expects": self.expects.value,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BotTurn:

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.state.codec import decode_state, encode_state
+from bot.state.codec import decode_state
+from bot.state.store import HeldConversation
 
 #: How often a save also drops every expired conversation: memory stays flat even for keys never read again.
 SWEEP_INTERVAL_S = 60.0
@@ -48,9 +49,16 @@ class InProcessStore:
         with self._guard:
             return len(self._entries)
 
-    def load(self, clinic: str, patient: str) -> dict[str, Any] | None:
-        """The saved state, or None when unknown or expired."""
-        key = (clinic, patient)
+    @contextmanager
+    def open(self, clinic: str, patient: str, timeout_s: float = 5.0) -> Iterator[HeldConversation]:
+        """Hold this conversation's lock and load its state; what the turn keeps is saved when it ends normally."""
+        with self._lock((clinic, patient), timeout_s) as locked:
+            held = HeldConversation(locked, self._load((clinic, patient)))
+            yield held
+            if held.payload is not None:
+                self._save((clinic, patient), held.payload, held.ttl_s)
+
+    def _load(self, key: Key) -> dict[str, Any] | None:
         with self._guard:
             entry = self._entries.get(key)
             if entry is None:
@@ -62,10 +70,8 @@ class InProcessStore:
             payload = entry.payload
         return decode_state(payload)
 
-    def save(self, clinic: str, patient: str, state: dict[str, Any], ttl_s: int) -> None:
-        """Keep `state` for `ttl_s` seconds, evicting the least recently used conversation when full."""
-        payload = encode_state(state)
-        key = (clinic, patient)
+    def _save(self, key: Key, payload: str, ttl_s: int) -> None:
+        """Keep `payload` for `ttl_s` seconds, evicting the least recently used conversation when full."""
         with self._guard:
             now = self._clock()
             if now >= self._next_sweep:
@@ -81,9 +87,8 @@ class InProcessStore:
             self._entries.pop((clinic, patient), None)
 
     @contextmanager
-    def lock(self, clinic: str, patient: str, timeout_s: float = 5.0) -> Iterator[bool]:
+    def _lock(self, key: Key, timeout_s: float) -> Iterator[bool]:
         """Hold this conversation's lock: yields True when held, False when not taken within `timeout_s`."""
-        key = (clinic, patient)
         with self._guard:
             key_lock = self._locks.get(key)
             if key_lock is None:

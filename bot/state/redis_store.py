@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.state.codec import decode_state, encode_state
+from bot.state.codec import decode_state
 from bot.state.masking import mask_number
+from bot.state.store import HeldConversation
 
 logger = logging.getLogger(__name__)
 
@@ -37,29 +39,58 @@ def redis_client(url: str) -> redis.Redis:
     )
 
 
+#: Take the lock and read the state in one round trip. KEYS: lock, conversation; ARGV: token, lock TTL in ms.
+_TAKE = """
+local taken = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
+return {taken, redis.call('get', KEYS[2])}
+"""
+
+#: Save the state and release the lock in one round trip, only while the lock is still ours: a turn slower than
+#: the lock's TTL must not overwrite the state of a turn that took the lock after it.
+#: KEYS: lock, conversation; ARGV: token, state ('' keeps the old one), its TTL in seconds. Returns 1 if ours.
+_KEEP_AND_RELEASE = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+redis.call('del', KEYS[1])
+return 1
+"""
+
+#: How often a turn asks again for a lock another turn holds (redis-py's Lock polls at the same pace).
+LOCK_POLL_S = 0.1
+
+
 class RedisStore:
-    """Conversation states in Redis as compact JSON, each key with a TTL (SPEC §5); never raises on a Redis error."""
+    """Conversation states in Redis as compact JSON, each key with a TTL (SPEC §5); never raises on a Redis error.
+
+    A turn costs two round trips: lock + load, then save + unlock, each one server-side script.
+    """
 
     def __init__(self, client: redis.Redis, prefix: str = "rdvbot:") -> None:
         self._client = client
         self._prefix = prefix
+        self._take = client.register_script(_TAKE)
+        self._keep_and_release = client.register_script(_KEEP_AND_RELEASE)
 
-    def load(self, clinic: str, patient: str) -> dict[str, Any] | None:
-        """The saved state, or None when unknown, expired or Redis is unavailable."""
+    @contextmanager
+    def open(self, clinic: str, patient: str, timeout_s: float = 5.0) -> Iterator[HeldConversation]:
+        """Hold this conversation's lock across workers and load its state; save what the turn keeps."""
+        keys = [self._key("lock", clinic, patient), self._key("conv", clinic, patient)]
+        token = uuid.uuid4().hex
         try:
-            raw = self._client.get(self._key("conv", clinic, patient))
+            held = self._acquire(keys, token, timeout_s)
         except redis.RedisError as error:
-            self._warn("load", clinic, patient, error)
-            return None
-        return None if raw is None else decode_state(raw)
-
-    def save(self, clinic: str, patient: str, state: dict[str, Any], ttl_s: int) -> None:
-        """Keep `state` for `ttl_s` seconds (a no-op when Redis is unavailable)."""
-        payload = encode_state(state)
+            self._warn("lock", clinic, patient, error)
+            held = HeldConversation(locked=False, state=None)
         try:
-            self._client.set(self._key("conv", clinic, patient), payload, ex=ttl_s)
-        except redis.RedisError as error:
-            self._warn("save", clinic, patient, error)
+            yield held
+        except BaseException:
+            if held.locked:
+                self._release(keys, token, "", 0, clinic, patient)  # a failed turn keeps nothing
+            raise
+        if held.locked:
+            self._release(keys, token, held.payload or "", held.ttl_s, clinic, patient)
+        elif held.payload is not None:
+            self._save_unlocked(keys[1], held.payload, held.ttl_s, clinic, patient)
 
     def delete(self, clinic: str, patient: str) -> None:
         """Forget the conversation (a no-op when Redis is unavailable)."""
@@ -68,25 +99,34 @@ class RedisStore:
         except redis.RedisError as error:
             self._warn("delete", clinic, patient, error)
 
-    @contextmanager
-    def lock(self, clinic: str, patient: str, timeout_s: float = 5.0) -> Iterator[bool]:
-        """Hold this conversation's lock across workers: yields True when held, False when not taken within
-        `timeout_s` or Redis is unavailable.
-        """
-        lock = self._client.lock(self._key("lock", clinic, patient), timeout=LOCK_TTL_S, blocking_timeout=timeout_s)
+    def _acquire(self, keys: list[str], token: str, timeout_s: float) -> HeldConversation:
+        """Poll for the lock until `timeout_s` (one try when spent); the state comes with the last answer."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            taken, raw = self._take(keys=keys, args=[token, int(LOCK_TTL_S * 1000)])
+            state = None if raw is None else decode_state(raw)
+            if taken or time.monotonic() + LOCK_POLL_S > deadline:
+                return HeldConversation(locked=bool(taken), state=state)
+            time.sleep(LOCK_POLL_S)
+
+    def _release(self, keys: list[str], token: str, payload: str, ttl_s: int, clinic: str, patient: str) -> None:
         try:
-            held = bool(lock.acquire())
+            ours = self._keep_and_release(keys=keys, args=[token, payload, ttl_s])
         except redis.RedisError as error:
-            self._warn("lock", clinic, patient, error)
-            held = False
+            self._warn("unlock", clinic, patient, error)
+            return
+        if not ours:
+            logger.warning(
+                "Redis lock of clinic %s patient %s expired during the turn; its state was not saved",
+                mask_number(clinic),
+                mask_number(patient),
+            )
+
+    def _save_unlocked(self, key: str, payload: str, ttl_s: int, clinic: str, patient: str) -> None:
         try:
-            yield held
-        finally:
-            if held:
-                try:
-                    lock.release()
-                except redis.RedisError as error:  # Redis went down, or the lock expired and is someone else's
-                    self._warn("unlock", clinic, patient, error)
+            self._client.set(key, payload, ex=ttl_s)
+        except redis.RedisError as error:
+            self._warn("save", clinic, patient, error)
 
     def _key(self, kind: str, clinic: str, patient: str) -> str:
         return f"{self._prefix}{kind}:{clinic}:{patient}"

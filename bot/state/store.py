@@ -1,9 +1,28 @@
-"""The state store port: what the engine asks of wherever conversations are kept."""
+"""The state store port: what the assistant asks of wherever conversations are kept."""
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+from bot.state.codec import encode_state
+
+
+@dataclass
+class HeldConversation:
+    """One turn's hold on a conversation: whether its lock is held, its state as found, and what to keep."""
+
+    locked: bool
+    state: dict[str, Any] | None
+    payload: str | None = None
+    ttl_s: int = 0
+
+    def keep(self, state: dict[str, Any], ttl_s: int) -> None:
+        """Save `state` for `ttl_s` seconds when the turn ends normally (raises TypeError when not JSON-able)."""
+        # Encoded now: a snapshot, and a bad state fails in the turn that made it, in every store alike.
+        self.payload = encode_state(state)
+        self.ttl_s = ttl_s
 
 
 class StateStore(Protocol):
@@ -13,20 +32,15 @@ class StateStore(Protocol):
     patient always gets a reply (SPEC §5).
     """
 
-    def load(self, clinic: str, patient: str) -> dict[str, Any] | None:
-        """The saved state, or None when unknown, expired or the store is unavailable."""
-        ...
+    def open(self, clinic: str, patient: str, timeout_s: float = 5.0) -> AbstractContextManager[HeldConversation]:
+        """Serialise the turns of one conversation and load its state; what the turn `keep`s is saved when the
+        block ends normally, and nothing is saved when it raises.
 
-    def save(self, clinic: str, patient: str, state: dict[str, Any], ttl_s: int) -> None:
-        """Keep a JSON-able `state` for `ttl_s` seconds (a no-op when the store is unavailable)."""
+        `locked` is False when the lock was not taken in time or the store is unavailable: the caller proceeds
+        anyway (a reply matters more than strict order) and the state is then read and saved without it.
+        """
         ...
 
     def delete(self, clinic: str, patient: str) -> None:
         """Forget the conversation (a no-op when it is unknown or the store is unavailable)."""
-        ...
-
-    def lock(self, clinic: str, patient: str, timeout_s: float = 5.0) -> AbstractContextManager[bool]:
-        """Serialise the turns of one conversation: yields True when held, False when not taken in time or the
-        store is unavailable, in which case the caller proceeds anyway (a reply matters more than strict order).
-        """
         ...

@@ -21,7 +21,7 @@ from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
 from bot.db.models import Appointment, AppointmentEvent, AppointmentStatus, Channel, Slot
-from bot.db.patients import ensure_patient
+from bot.db.patients import patient_id
 from bot.db.session import Database
 from tests.helpers import quiet_monday
 
@@ -161,7 +161,7 @@ def test_database_itself_refuses_a_second_live_appointment(
                 clinic_id=CLINIC,
                 practitioner_id=row.practitioner_id,
                 slot_id=row.id,
-                patient_id=ensure_patient(session, BOB).id,
+                patient_id=patient_id(session.connection(), BOB),
                 start_at=row.start_at,
                 end_at=row.end_at,
                 status=AppointmentStatus.CONFIRMED,

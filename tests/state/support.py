@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.state.store import StateStore
 
@@ -32,3 +33,15 @@ class StoreCase:
 
     store: StateStore
     wait: Callable[[float], None]
+
+
+def save(store: StateStore, clinic: str, patient: str, state: dict[str, Any], ttl_s: int) -> None:
+    """One turn that only keeps `state`."""
+    with store.open(clinic, patient) as held:
+        held.keep(state, ttl_s)
+
+
+def load(store: StateStore, clinic: str, patient: str) -> dict[str, Any] | None:
+    """One turn that only reads the state."""
+    with store.open(clinic, patient) as held:
+        return held.state
