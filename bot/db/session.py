@@ -8,13 +8,25 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import retry, retry_if_exception, stop_after_attempt
 
 #: How long a SQLite writer waits for another one before giving up (seconds).
 SQLITE_BUSY_TIMEOUT_S = 30
 #: Execution option of the SQLite engine whose statements are each their own transaction (see `autocommit`).
 _NO_BEGIN = "rdvbot_no_begin"
+
+
+def is_stale_connection(error: BaseException) -> bool:
+    """True when a statement failed because its pooled connection was dead (the server restarted or dropped it)."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+#: For the first unit of work of a request: once more on a fresh connection when the pooled one was dead.
+retry_on_stale_connection = retry(
+    retry=retry_if_exception(is_stale_connection), stop=stop_after_attempt(2), reraise=True
+)
 
 
 class DatabaseUnavailable(Exception):
@@ -62,7 +74,9 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             engine_options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
         else:
-            engine_options.setdefault("pool_pre_ping", True)
+            # No pool_pre_ping: it costs a round trip per checkout, several per SMS turn. A connection the server
+            # dropped fails its first statement instead, SQLAlchemy then discards the whole pool, and the turn's
+            # first unit of work is retried once (`retry_on_stale_connection`).
             engine_options.setdefault("connect_args", {"connect_timeout": 5})
         self.engine: Engine = create_engine(parsed, **engine_options)
         if self.engine.dialect.name == "sqlite":
@@ -104,11 +118,15 @@ class Database:
     def check(self) -> None:
         """Raise `DatabaseUnavailable` unless a trivial query succeeds."""
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            self._select_one()
         except SQLAlchemyError as error:
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             raise DatabaseUnavailable(f"cannot reach the database at {self.safe_url}: {reason}") from None
+
+    @retry_on_stale_connection  # a dead pooled connection is not a database down
+    def _select_one(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def analyze(self) -> None:
         """Refresh the planner's statistics (after seeding: without them PostgreSQL scans every appointment

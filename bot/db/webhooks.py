@@ -16,7 +16,7 @@ from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.models import ProcessedWebhook, utcnow
-from bot.db.session import Database
+from bot.db.session import Database, retry_on_stale_connection
 
 #: A first attempt that recorded no answer after this long died (a killed worker): its retry is handled anew.
 ABANDONED_AFTER = timedelta(seconds=30)
@@ -53,6 +53,7 @@ def _inserts(dialect: str) -> _Inserts:
     )
 
 
+@retry_on_stale_connection  # the first statement of a turn: it meets a connection the database dropped
 def claim(database: Database, sid: str, kind: str, *, serialised: bool) -> tuple[bool, dict[str, Any] | None]:
     """(True, None) when this request must be handled: the first with `sid`, or a retry of one that died
     without answering. Otherwise (False, the answer recorded by the first, or None while it is still running).

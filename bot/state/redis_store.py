@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
+import secrets
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -55,6 +57,11 @@ redis.call('del', KEYS[1])
 return 1
 """
 
+#: Lock tokens only need to differ between holders: a random id per import (per host), the process id (workers
+#: forked after the import share it) and a counter per turn, without a system call per turn as uuid4 makes.
+_HOLDER = secrets.token_hex(8)
+_TURNS = itertools.count()
+
 #: How often a turn asks again for a lock another turn holds (redis-py's Lock polls at the same pace).
 LOCK_POLL_S = 0.1
 
@@ -75,7 +82,7 @@ class RedisStore:
     def open(self, clinic: str, patient: str, timeout_s: float = 5.0) -> Iterator[HeldConversation]:
         """Hold this conversation's lock across workers and load its state; save what the turn keeps."""
         keys = [self._key("lock", clinic, patient), self._key("conv", clinic, patient)]
-        token = uuid.uuid4().hex
+        token = f"{_HOLDER}:{os.getpid()}:{next(_TURNS)}"
         try:
             held = self._acquire(keys, token, timeout_s)
         except redis.RedisError as error:
