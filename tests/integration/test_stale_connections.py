@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -24,9 +26,16 @@ def drop_our_connections(database: Database) -> int:
     return int(killed)
 
 
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[Database]:
+    """PostgreSQL only: SQLite has no server to drop connections."""
+    database = Database(postgres_url)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.postgres
 def test_a_turn_after_the_server_dropped_the_pool_succeeds(database: Database) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("SQLite has no server to drop connections")
     # Two connections in the pool, both about to be dropped.
     with database.engine.connect() as first, database.engine.connect() as second:
         first.execute(text("SELECT 1"))
@@ -40,9 +49,8 @@ def test_a_turn_after_the_server_dropped_the_pool_succeeds(database: Database) -
     assert claim(database, "SM" + "5" * 32, "sms", serialised=True) == (False, {"replies": [], "expects": "nothing"})
 
 
+@pytest.mark.postgres
 def test_readiness_is_not_fooled_by_a_dropped_pool(database: Database) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("SQLite has no server to drop connections")
     database.check()
     assert drop_our_connections(database) == 1
     database.check()  # raises DatabaseUnavailable if the dead pooled connection were taken for a down server
