@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from bot.nlu.normalise import normalise
 
@@ -12,10 +13,13 @@ _NAME_PART = re.compile(r"[a-z]+")
 _SHORTEST_NAME_PART = 2  # initials ("J.") name no one
 
 
-def _name_parts(display_name: str) -> set[str]:
+@lru_cache(maxsize=1024)  # the clinics' few names, asked about on every message
+def _name_parts(display_name: str) -> frozenset[str]:
     """The words of a name without its title or role: "Julie Roy, infirmière praticienne" -> {"julie", "roy"}."""
     name = normalise(display_name).split(",")[0]
-    return {part for part in _NAME_PART.findall(name) if part not in _TITLES and len(part) >= _SHORTEST_NAME_PART}
+    return frozenset(
+        part for part in _NAME_PART.findall(name) if part not in _TITLES and len(part) >= _SHORTEST_NAME_PART
+    )
 
 
 def find_practitioner(normalised: str, practitioners: Mapping[str, Sequence[str]]) -> str | None:
