@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.bootstrap import Services
+from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig
 from bot.db.models import Channel, utcnow
 from bot.db.patients import patient_language, remember_language, set_opted_out
 from bot.db.webhooks import claim, record_answer
+from bot.deadline import turn_deadline
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
 from bot.engine.replies import BotTurn, Reply
-from bot.nlu import Keyword, Understanding, Urgency, understand
+from bot.nlu import Keyword, Understanding, Urgency, detect_language, understand
 from bot.state.masking import mask_number
 from bot.state.store import HeldConversation, StateStore
 
@@ -27,6 +30,10 @@ log = logging.getLogger(__name__)
 
 #: How long a conversation's state (language, last request) is kept at all.
 STATE_TTL_S = 24 * 3600
+#: A turn's budget: past it the patient gets the fallback guidance, well within SPEC §5's 2 s.
+TURN_BUDGET_S = 1.5
+#: Turns running at once per process; more wait, within their budget.
+TURN_WORKERS = 32
 UNKNOWN_CLINIC = Reply(
     "Ce numéro n'est relié à aucune clinique. / This number is not linked to a clinic. Urgence/Emergency: 911."
 )
@@ -60,6 +67,47 @@ class Assistant:
         self.engine = engine
         self.store = store
         self.clock = clock
+        # Threads of their own: a turn stuck on a hung database keeps one; the webhook's thread stays free.
+        self._turns = ThreadPoolExecutor(max_workers=TURN_WORKERS, thread_name_prefix="rdvbot-turn")
+
+    def answer(self, inbound: Inbound, budget_s: float = TURN_BUDGET_S) -> BotTurn:
+        """`respond` within `budget_s` seconds; past it, or when the turn fails, the clinic's fallback guidance.
+
+        The turn runs in a worker thread so that a database or Redis that hangs cannot hold the webhook: the
+        patient gets the clinic's phone, whether it is open, 811 and 911 in time (SPEC §4, §5).
+        """
+        clinic = self.services.clinics.by_number(inbound.clinic_number)
+        if clinic is None:
+            return BotTurn(replies=[UNKNOWN_CLINIC])
+        turn = self._turns.submit(self._respond_within, inbound, budget_s)
+        try:
+            return turn.result(timeout=budget_s)
+        except TimeoutError:
+            turn.cancel()  # not started yet (every worker busy): it never will be
+            log.warning(
+                "turn for %s ran past %.1f s; answered with the fallback", mask_number(inbound.patient_number), budget_s
+            )
+        except Exception:
+            log.exception("turn for %s failed; answered with the fallback", mask_number(inbound.patient_number))
+        return self.fallback(clinic, inbound)
+
+    def fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
+        """The guidance given when the turn cannot be handled: no database, Redis or back-end is needed."""
+        now = self.clock()
+        status = ClinicCalendar(clinic).opening_status(now)
+        if "closes_at" in status:
+            response = "utter_unavailable_open"
+        elif "opens_at" in status:
+            response = "utter_unavailable_closed"
+        else:
+            response = "utter_unavailable"
+        language = detect_language(inbound.text) or "fr"
+        context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
+        return BotTurn(replies=[self.engine.say(Conversation(language=language), context, response, status)])
+
+    def _respond_within(self, inbound: Inbound, budget_s: float) -> BotTurn:
+        with turn_deadline(budget_s):
+            return self.respond(inbound)
 
     def respond(self, inbound: Inbound) -> BotTurn:
         """The answer to one message; a message whose sid was already handled gets the recorded answer."""

@@ -48,7 +48,7 @@ def inbound_sms() -> Response:
         log.warning("SMS webhook without usable To/From numbers")
         return twiml(None)
     try:
-        turn = assistant().respond(inbound)
+        turn = assistant().answer(inbound)
     except Exception:
         log.exception("could not answer an SMS")
         return twiml(TROUBLE)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import holidays
 
 from bot.clinics.config import WEEKDAYS, ClinicConfig, TimeRange
+
+#: How far ahead to look for the next opening (long holiday closures included).
+OPENING_LOOKAHEAD_DAYS = 14
 
 
 class ClinicCalendar:
@@ -40,3 +43,33 @@ class ClinicCalendar:
         local = moment.astimezone(self.clinic.zone)
         now = local.time()
         return any(window.start <= now < window.end for window in self.opening_windows(local.date()))
+
+    def closing_time(self, moment: datetime) -> datetime | None:
+        """When the opening window containing `moment` ends, in the clinic's zone; None when it is closed."""
+        zone = self.clinic.zone
+        local = moment.astimezone(zone)
+        for window in self.opening_windows(local.date()):
+            if window.start <= local.time() < window.end:
+                return datetime.combine(local.date(), window.end, zone)
+        return None
+
+    def next_opening(self, after: datetime) -> datetime | None:
+        """The start of the next opening window after `after`, in the clinic's zone."""
+        zone = self.clinic.zone
+        local = after.astimezone(zone)
+        for offset in range(OPENING_LOOKAHEAD_DAYS + 1):
+            day = local.date() + timedelta(days=offset)
+            for window in self.opening_windows(day):
+                start = datetime.combine(day, window.start, zone)
+                if start > local:
+                    return start
+        return None
+
+    def opening_status(self, moment: datetime) -> dict[str, str]:
+        """{"closes_at": ISO time} while open, {"opens_at": ISO time} when closed, {} when no opening is near:
+        the values responses about the clinic's hours are rendered with."""
+        closes = self.closing_time(moment)
+        if closes is not None:
+            return {"closes_at": closes.isoformat()}
+        opens = self.next_opening(moment)
+        return {"opens_at": opens.isoformat()} if opens is not None else {}

@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import retry, retry_if_exception, stop_after_attempt
 
+from bot.deadline import check_deadline
+
 #: How long a SQLite writer waits for another one before giving up (seconds).
 SQLITE_BUSY_TIMEOUT_S = 30
 #: Execution option of the SQLite engine whose statements are each their own transaction (see `autocommit`).
@@ -64,6 +66,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # pysqlite runs with its own transaction handling off: without BEGIN, SQLite commits each statement.
         if not connection.get_execution_options().get(_NO_BEGIN, False):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+            check_deadline()  # the write lock may have taken long: a turn past its deadline must not write
 
 
 class Database:

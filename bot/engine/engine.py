@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import CHANNEL_SLOT, CLINIC_SLOT, LANGUAGE_SLOT, NOW_SLOT, BotAction
 from bot.clinics.config import ClinicConfig
+from bot.deadline import check_deadline
 from bot.engine.conversation import Conversation, Frame
 from bot.engine.flows import END, FlowBook, Step
 from bot.engine.render import Renderer
@@ -102,9 +103,11 @@ class Engine:
             self._start_from_message(turn)
         return BotTurn(replies=turn.replies, expects=self._expects(conversation))
 
-    def say(self, conversation: Conversation, context: TurnContext, response: str) -> Reply:
-        """Render one response outside any flow (safety, keywords, timeouts)."""
-        return self._renderer(context).render(response, conversation.slots, conversation.language)
+    def say(
+        self, conversation: Conversation, context: TurnContext, response: str, extra: Mapping[str, Any] | None = None
+    ) -> Reply:
+        """Render one response outside any flow (safety, keywords, timeouts, fallbacks)."""
+        return self._renderer(context).render(response, conversation.slots, conversation.language, extra)
 
     # ----- deciding what the message does ------------------------------------------------------------------
     def _answer_pending(self, turn: _Turn, step: Step) -> None:
@@ -355,6 +358,7 @@ class Engine:
         if name.startswith("utter_"):
             turn.replies.append(renderer.render(name, conversation.slots, conversation.language))
             return
+        check_deadline()  # actions may book or cancel: not once the patient was told the system is unavailable
         dispatcher = CollectingDispatcher()
         events = self.actions[name].run(dispatcher, self._tracker(turn), {})
         for event in events:

@@ -1,0 +1,36 @@
+"""A turn's deadline: the webhook answers within its budget, and a turn that overran it changes nothing after.
+
+The turn runs in a worker thread while the webhook waits; when the budget is spent the webhook answers with the
+fallback guidance and the late turn, whenever it wakes up, stops before its next action (a booking the patient
+was never told about would be worse than none).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_deadline: ContextVar[float | None] = ContextVar("rdvbot_turn_deadline", default=None)
+
+
+class TurnExpired(Exception):
+    """The turn ran past its deadline: the patient already got the fallback answer."""
+
+
+@contextmanager
+def turn_deadline(seconds: float) -> Iterator[None]:
+    """Give the turn running in this thread `seconds` from now."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def check_deadline() -> None:
+    """Raise `TurnExpired` when this thread's turn is past its deadline (no deadline: never)."""
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise TurnExpired

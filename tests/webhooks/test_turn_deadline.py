@@ -1,0 +1,132 @@
+"""A turn that cannot finish in time (its database holds it) is answered with the clinic's fallback guidance
+within the budget, and does nothing afterwards: no booking the patient was never told about."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from datetime import time as clock_time
+
+import pytest
+from sqlalchemy import func, make_url, select
+
+from bot.assistant import TURN_BUDGET_S, Assistant, Inbound
+from bot.bootstrap import Services, bootstrap
+from bot.clinics.sync import sync_clinics
+from bot.db.models import Appointment
+from bot.settings import Settings
+from rdvbot.chat import SignedSmsClient
+from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
+from tests.faults import FaultProxy
+from webhooks import create_app
+
+PATIENT = "+15145550137"
+GUIDANCE = ("Notre système de rendez-vous ne répond pas", "514-555-0199", "Santé: 811", "Urgence: 911")
+
+
+def client_at(services: Services, now: datetime) -> SignedSmsClient:
+    app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: now})
+    return SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, PATIENT)
+
+
+@contextmanager
+def database_held(services: Services) -> Iterator[None]:
+    """Another process holds SQLite's write lock (as a long migration or a stuck writer would)."""
+    path = services.database.engine.url.database
+    assert path
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def appointments(services: Services) -> int:
+    with services.database.reading() as session:
+        return session.scalar(select(func.count()).select_from(Appointment)) or 0
+
+
+def test_a_held_database_gets_the_guidance_in_time_and_the_late_turn_books_nothing(
+    services: Services, monday_9am: datetime
+) -> None:
+    client = client_at(services, monday_9am)
+    client.send("rdv demain matin")
+    assert "Confirmer" in client.send("2")[0]
+    before = appointments(services)
+    with database_held(services):
+        started = time.monotonic()
+        reply = client.send("oui")[0]
+        assert time.monotonic() - started < TURN_BUDGET_S + 0.5
+        time.sleep(0.5)  # the late turn still waits for the lock, past its deadline
+    assert all(part in reply for part in GUIDANCE), reply
+    assert "ouverte jusqu'à 17 h" in reply
+    time.sleep(0.5)  # the late turn got the lock, saw its deadline passed, and gave up
+    assert appointments(services) == before, "the patient was told the system is down: nothing may be booked"
+    # Nothing was lost either: the question is still pending, and answering it again books.
+    assert client.send("oui")[0].startswith("C'est réservé")
+    assert appointments(services) == before + 1
+
+
+def fallback_at(services: Services, now: datetime, text: str) -> str:
+    app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: now})
+    assistant: Assistant = app.extensions["rdvbot.assistant"]
+    clinic = services.clinics.clinics[0]
+    turn = assistant.fallback(clinic, Inbound(CLINIC_NUMBER, PATIENT, text))
+    return turn.replies[0].text
+
+
+def test_guidance_at_night_says_when_the_clinic_opens(services: Services) -> None:
+    zone = services.clinics.clinics[0].zone
+    tuesday_night = datetime.combine(date(2026, 12, 1), clock_time(22, 30), zone)
+    reply = fallback_at(services, tuesday_night, "rdv demain svp")
+    assert all(part in reply for part in GUIDANCE), reply
+    assert "est fermée; elle ouvre demain à 8 h" in reply
+
+
+def test_guidance_on_a_holiday_in_english(services: Services) -> None:
+    zone = services.clinics.clinics[0].zone
+    christmas_morning = datetime.combine(date(2026, 12, 25), clock_time(10), zone)  # a Friday, statutory holiday
+    reply = fallback_at(services, christmas_morning, "I need an appointment tomorrow")
+    assert reply.startswith("Our booking system is not responding."), reply
+    assert "The clinic (514-555-0199) is closed; it opens Monday, December 28 at 8:00 a.m." in reply
+    assert "Health: 811. Emergency: 911." in reply
+
+
+def test_guidance_while_open_on_a_weekday(services: Services) -> None:
+    zone = services.clinics.clinics[0].zone
+    thursday_noon = datetime.combine(date(2026, 12, 3), clock_time(12), zone)
+    reply = fallback_at(services, thursday_noon, "annuler")
+    assert "Appelez la clinique au 514-555-0199, ouverte jusqu'à 20 h." in reply
+
+
+@pytest.fixture
+def postgres_behind_proxy(postgres_url: str) -> Iterator[tuple[Services, FaultProxy]]:
+    """The demo clinic on PostgreSQL, reached through a proxy the test can make hang."""
+    url = make_url(postgres_url)
+    with FaultProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        wired = bootstrap(Settings(database_url=proxied, twilio_auth_token=TOKEN, public_base_url=BASE_URL))
+        sync_clinics(wired.database, wired.clinics)
+        yield wired, proxy
+        proxy.set_mode("pass")
+        wired.database.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_that_stops_answering_gets_the_guidance_in_time(
+    postgres_behind_proxy: tuple[Services, FaultProxy],
+) -> None:
+    services, proxy = postgres_behind_proxy
+    zone = services.clinics.clinics[0].zone
+    client = client_at(services, datetime.combine(date(2026, 12, 3), clock_time(12), zone))
+    assert client.send("bonjour")[0].startswith("Bonjour!")  # the pool holds a live connection now
+    proxy.set_mode("hang")
+    started = time.monotonic()
+    reply = client.send("rdv demain matin")[0]
+    assert time.monotonic() - started < 2.0, "SPEC §5: fallback TwiML within 2 s when PostgreSQL is down"
+    assert all(part in reply for part in GUIDANCE), reply
