@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.actions.clinic import unavailable_response
 from bot.bootstrap import Services
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig
@@ -95,12 +96,7 @@ class Assistant:
         """The guidance given when the turn cannot be handled: no database, Redis or back-end is needed."""
         now = self.clock()
         status = ClinicCalendar(clinic).opening_status(now)
-        if "closes_at" in status:
-            response = "utter_unavailable_open"
-        elif "opens_at" in status:
-            response = "utter_unavailable_closed"
-        else:
-            response = "utter_unavailable"
+        response = unavailable_response(status)
         language = detect_language(inbound.text) or "fr"
         context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
         return BotTurn(replies=[self.engine.say(Conversation(language=language), context, response, status)])

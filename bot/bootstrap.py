@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from redis import Redis
 
+from bot.booking.outage import OutageSwitches
 from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile, load_clinics
@@ -37,6 +38,7 @@ class Services:
     clinics: ClinicsFile
     database: Database
     scheduler: SqlScheduler
+    outages: OutageSwitches
     redis: Redis | None = None
     store: StateStore = field(default_factory=InProcessStore)
 
@@ -48,7 +50,9 @@ def bootstrap(settings: Settings | None = None) -> Services:
     database = Database(settings.database_url)
     redis = redis_client(settings.redis_url) if settings.redis_url else None
     store: StateStore = RedisStore(redis) if redis is not None else InProcessStore()
-    return Services(settings, clinics, database, SqlScheduler(database, clinics), redis, store)
+    return Services(
+        settings, clinics, database, SqlScheduler(database, clinics), OutageSwitches(database), redis, store
+    )
 
 
 def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) -> Assistant:

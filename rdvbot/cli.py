@@ -11,10 +11,12 @@ from typing import NoReturn
 
 import click
 
+from bot.booking.outage import end_outage, start_outage
 from bot.booking.slot_supply import generate_slots, import_slots
 from bot.bootstrap import SLOT_HORIZON_DAYS, Services, bootstrap, migrate_and_sync, prepare_database
 from bot.clinics.config import ClinicsFileError, to_e164
 from bot.db.migrate import upgrade
+from bot.db.models import OUTAGE_MESSAGE_MAX
 from bot.db.session import DatabaseUnavailable
 from rdvbot.chat import SignedSmsClient, run_chat, signing_services
 from rdvbot.server import is_loopback
@@ -185,3 +187,35 @@ def slots_import(csv_file: Path) -> None:
     click.echo(f"{report.added} slots added, {report.unchanged} already there, {len(report.errors)} rows refused")
     if report.errors:
         sys.exit(1)
+
+
+@main.group()
+def outage() -> None:
+    """The staff switch that turns a clinic's online booking off, with its own message, in every process."""
+
+
+@outage.command("on")
+@click.option("--clinic", "clinic_id", required=True, help="The clinic (its id).")
+@click.option("--message-fr", required=True, help=f"What patients read in French (at most {OUTAGE_MESSAGE_MAX}).")
+@click.option("--message-en", required=True, help=f"What patients read in English (at most {OUTAGE_MESSAGE_MAX}).")
+def outage_on(clinic_id: str, message_fr: str, message_en: str) -> None:
+    """Turn online booking off: patients get this message, the clinic's phone and hours, 811 and 911."""
+    with wired() as services:
+        if services.clinics.by_id(clinic_id) is None:
+            fail(f'no clinic "{clinic_id}" in {services.settings.clinics_path}')
+        migrate_and_sync(services)
+        try:
+            start_outage(services.database, clinic_id, message_fr, message_en)
+        except ValueError as error:
+            fail(str(error))
+    click.echo(f"{clinic_id}: online booking is OFF (within a second in every process)")
+
+
+@outage.command("off")
+@click.option("--clinic", "clinic_id", required=True, help="The clinic (its id).")
+def outage_off(clinic_id: str) -> None:
+    """Turn online booking back on."""
+    with wired() as services:
+        migrate_and_sync(services)
+        ended = end_outage(services.database, clinic_id)
+    click.echo(f"{clinic_id}: online booking is ON" + ("" if ended else " (it was not off)"))

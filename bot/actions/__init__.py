@@ -11,7 +11,7 @@ from bot.actions.appointments import (
     ActionSearchSlots,
 )
 from bot.actions.base import BotAction
-from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus
+from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus, ActionExplainUnavailable
 
 ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionSearchSlots,
@@ -21,6 +21,7 @@ ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionRescheduleAppointment,
     ActionClinicStatus,
     ActionChangeLanguage,
+    ActionExplainUnavailable,
 )
 
 

@@ -11,7 +11,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.base import BotAction, appointment_option, channel_of, clinic_of, now_of, patient_of, slot_option
+from bot.actions.base import (
+    BotAction,
+    appointment_option,
+    booking_for,
+    channel_of,
+    clinic_of,
+    now_of,
+    patient_of,
+    slot_option,
+)
 from bot.actions.context import services
 from bot.booking.port import BookingError, BookingRequest, OfferedSlot, PartOfDay, SlotSearch, SlotTaken
 from bot.clinics.config import ClinicConfig
@@ -46,7 +55,7 @@ def find_slots(
 ) -> tuple[list[OfferedSlot], str]:
     """Slots to offer and whether they match the request ("exact"), are the nearest others ("nearest"), or
     nothing is free ("none")."""
-    scheduler = services().scheduler
+    scheduler = booking_for(clinic)
     when = when or {}
     today = now.astimezone(clinic.zone).date()
     first = date.fromisoformat(when["first_day"]) if when.get("first_day") else today
@@ -125,7 +134,8 @@ class ActionBookSlot(BotAction):
             dispatcher.utter_message(response="utter_booking_failed")
             return [SlotSet("booking_outcome", "failed")]
         request = BookingRequest(chosen["id"], patient_of(tracker), channel_of(tracker))
-        return _booking_outcome(dispatcher, lambda: services().scheduler.book(request), "utter_booked")
+        scheduler = booking_for(clinic_of(tracker))
+        return _booking_outcome(dispatcher, lambda: scheduler.book(request), "utter_booked")
 
 
 class ActionListAppointments(BotAction):
@@ -153,8 +163,9 @@ class ActionCancelAppointment(BotAction):
         return "action_cancel_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        scheduler = booking_for(clinic_of(tracker))
         try:
-            services().scheduler.cancel(
+            scheduler.cancel(
                 str(tracker.get_slot("chosen_appointment")),
                 channel=channel_of(tracker),
                 patient_phone=patient_of(tracker),
@@ -173,9 +184,10 @@ class ActionRescheduleAppointment(BotAction):
         return "action_reschedule_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        scheduler = booking_for(clinic_of(tracker))
         return _booking_outcome(
             dispatcher,
-            lambda: services().scheduler.reschedule(
+            lambda: scheduler.reschedule(
                 str(tracker.get_slot("chosen_appointment")),
                 str(tracker.get_slot("chosen_slot")),
                 channel=channel_of(tracker),

@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.context import services
-from bot.booking.port import BookedAppointment, OfferedSlot
+from bot.booking.port import BookedAppointment, BookingUnavailable, OfferedSlot
+from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicConfig
 from bot.db.models import Channel, utcnow
 
@@ -38,6 +39,14 @@ def clinic_of(tracker: Tracker) -> ClinicConfig:
     if clinic is None:
         raise LookupError(f"unknown clinic {tracker.get_slot(CLINIC_SLOT)!r}")
     return clinic
+
+
+def booking_for(clinic: ClinicConfig) -> SqlScheduler:
+    """The clinic's booking back-end; `BookingUnavailable` while its staff has online booking switched off."""
+    messages = services().outages.messages(clinic.id)
+    if messages is not None:
+        raise BookingUnavailable("online booking switched off by the clinic", messages)
+    return services().scheduler
 
 
 def now_of(tracker: Tracker) -> datetime:

@@ -13,6 +13,15 @@ from bot.actions.base import LANGUAGE_SLOT, BotAction, clinic_of, now_of
 from bot.clinics.calendar import ClinicCalendar
 
 
+def unavailable_response(opening_status: dict[str, str]) -> str:
+    """The response that says booking cannot be done now, for the clinic's `opening_status`."""
+    if "closes_at" in opening_status:
+        return "utter_unavailable_open"
+    if "opens_at" in opening_status:
+        return "utter_unavailable_closed"
+    return "utter_unavailable"
+
+
 class ActionClinicStatus(BotAction):
     """Say whether the clinic is open now and until when, or when it opens next."""
 
@@ -24,6 +33,18 @@ class ActionClinicStatus(BotAction):
         if status:
             response = "utter_clinic_open" if "closes_at" in status else "utter_clinic_closed"
             dispatcher.utter_message(response=response, **status)
+        return []
+
+
+class ActionExplainUnavailable(BotAction):
+    """Booking cannot be done now: the clinic's phone, whether it is open (and until or from when), 811, 911."""
+
+    def name(self) -> str:
+        return "action_explain_unavailable"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        status = ClinicCalendar(clinic_of(tracker)).opening_status(now_of(tracker))
+        dispatcher.utter_message(response=unavailable_response(status), **status)
         return []
 
 

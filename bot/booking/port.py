@@ -109,6 +109,17 @@ class BookingError(Exception):
     """A booking operation that cannot be done as asked; the message says why."""
 
 
+class BookingUnavailable(BookingError):
+    """Online booking cannot be done now (switched off by staff, or the system does not answer).
+
+    `messages` holds the clinic's own explanation by language, when staff gave one.
+    """
+
+    def __init__(self, reason: str, messages: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.messages = messages or {}
+
+
 class SlotTaken(BookingError):
     """Somebody else has that slot now."""
 

@@ -50,6 +50,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: A staff outage message must leave room for the clinic's phone, its hours, 811 and 911 within two SMS.
+OUTAGE_MESSAGE_MAX = 100
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(
         naming_convention={
@@ -259,3 +263,14 @@ class ProcessedWebhook(Base):
     kind: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     response: Mapped[str | None] = mapped_column(Text)
+
+
+class OutageSwitch(Base):
+    """Online booking switched off by the clinic's staff, with their own message; no row means it is on."""
+
+    __tablename__ = "outage_switches"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    message_fr: Mapped[str] = mapped_column(String(OUTAGE_MESSAGE_MAX))
+    message_en: Mapped[str] = mapped_column(String(OUTAGE_MESSAGE_MAX))
+    switched_off_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,6 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import CHANNEL_SLOT, CLINIC_SLOT, LANGUAGE_SLOT, NOW_SLOT, BotAction
+from bot.booking.port import BookingUnavailable
 from bot.clinics.config import ClinicConfig
 from bot.deadline import check_deadline
 from bot.engine.conversation import Conversation, Frame
@@ -317,10 +318,23 @@ class Engine:
             if step.set_slots is not None:
                 conversation.slots.update(step.set_slots)
             elif step.action is not None:
-                self._act(turn, step.action)
+                try:
+                    self._act(turn, step.action)
+                except BookingUnavailable as unavailable:
+                    self._booking_unavailable(conversation, unavailable)
+                    continue
             self._go_next(conversation, step)
         if not conversation.stack:
             conversation.forget_request()
+
+    @staticmethod
+    def _booking_unavailable(conversation: Conversation, unavailable: BookingUnavailable) -> None:
+        """Drop the request (it cannot be done now) and explain, in the clinic's words when it gave some."""
+        conversation.forget_request()
+        message = unavailable.messages.get(conversation.language)
+        if message:
+            conversation.slots["outage_message"] = message
+        conversation.stack.append(Frame("pattern_booking_unavailable"))
 
     def _ask(self, turn: _Turn, step: Step) -> Reply:
         slots = turn.conversation.slots

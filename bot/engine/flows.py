@@ -32,6 +32,7 @@ PLACEHOLDERS = frozenset(
         "appointment_label",
         "closes_at",
         "opens_at",
+        "outage_message",
     }
 )
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

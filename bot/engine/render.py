@@ -126,6 +126,7 @@ class Renderer:
             "slot_label": self._long_label(chosen, language),
             "practitioner": self.practitioner_name((chosen or appointment or {}).get("practitioner"), language),
             "appointment_label": self._long_label(appointment, language),
+            "outage_message": str(slots.get("outage_message") or ""),
         }
         if "closes_at" in extra:
             values["closes_at"] = clock(

@@ -11,6 +11,7 @@ import pytest
 from bot.actions import registry
 from bot.channels.sms import sms_text
 from bot.clinics.config import MAX_ADDRESS, MAX_NAME, ClinicConfig, ClinicsFile
+from bot.db.models import OUTAGE_MESSAGE_MAX
 from bot.engine.flows import FlowBook, load_flow_book
 from bot.engine.render import Renderer
 from bot.engine.replies import BotTurn
@@ -72,6 +73,7 @@ def every_rendering(book: FlowBook, clinic: ClinicConfig) -> list[tuple[str, str
         for index in range(len(variants)):
             slots = longest_slots()
             slots["search_outcome"] = "nearest" if index == 0 else "exact"
+            slots["outage_message"] = "M" * OUTAGE_MESSAGE_MAX if index == 0 else None  # staff's longest message
             for language in ("fr", "en"):
                 reply = renderer.render(name, slots, language, extra)
                 rendered.append((f"{name}[{index}] {language}", language, sms_text(BotTurn(replies=[reply]))))

@@ -1,0 +1,65 @@
+"""The staff outage switch: online booking off for a clinic, with the clinic's own message, in every process.
+
+The switch is a row in the database (shared by every process and host, kept across restarts); each process
+reads it at most once a second per clinic, so switching is effective everywhere within a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import bindparam, delete, select
+
+from bot.db.inserts import upsert_into
+from bot.db.models import OUTAGE_MESSAGE_MAX, OutageSwitch, utcnow
+from bot.db.session import Database
+
+#: How long a process trusts what it last read of a clinic's switch.
+SWITCH_CACHE_S = 1.0
+
+_MESSAGES = select(OutageSwitch.message_fr, OutageSwitch.message_en).where(
+    OutageSwitch.clinic_id == bindparam("clinic")
+)
+
+
+def start_outage(database: Database, clinic_id: str, message_fr: str, message_en: str) -> None:
+    """Turn online booking off for the clinic with its own message (replacing an earlier one)."""
+    for message in (message_fr, message_en):
+        if not message.strip() or len(message) > OUTAGE_MESSAGE_MAX:
+            raise ValueError(f"an outage message must have 1 to {OUTAGE_MESSAGE_MAX} characters")
+    values = {"message_fr": message_fr.strip(), "message_en": message_en.strip(), "switched_off_at": utcnow()}
+    with database.engine.begin() as connection:
+        insert = upsert_into(connection, OutageSwitch).values(clinic_id=clinic_id, **values)
+        connection.execute(insert.on_conflict_do_update(index_elements=[OutageSwitch.clinic_id], set_=values))
+
+
+def end_outage(database: Database, clinic_id: str) -> bool:
+    """Turn online booking back on; False when it was not off."""
+    with database.engine.begin() as connection:
+        return connection.execute(delete(OutageSwitch).where(OutageSwitch.clinic_id == clinic_id)).rowcount > 0
+
+
+class OutageSwitches:
+    """Which clinics have online booking switched off, read through a one-second per-process cache."""
+
+    def __init__(self, database: Database, clock: Callable[[], float] = time.monotonic) -> None:
+        self._database = database
+        self._clock = clock
+        self._known: dict[str, tuple[float, dict[str, str] | None]] = {}
+        self._guard = threading.Lock()
+
+    def messages(self, clinic_id: str) -> dict[str, str] | None:
+        """The clinic's outage message by language while booking is switched off, else None."""
+        now = self._clock()
+        with self._guard:
+            known = self._known.get(clinic_id)
+        if known is not None and now - known[0] < SWITCH_CACHE_S:
+            return known[1]
+        with self._database.autocommit.connect() as connection:
+            row = connection.execute(_MESSAGES, {"clinic": clinic_id}).first()
+        messages = {"fr": row.message_fr, "en": row.message_en} if row else None
+        with self._guard:
+            self._known[clinic_id] = (now, messages)
+        return messages
