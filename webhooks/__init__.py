@@ -10,7 +10,7 @@ from flask import Flask
 
 from bot.bootstrap import Services, bootstrap, build_assistant
 from bot.db.models import utcnow
-from webhooks import health, sms
+from webhooks import api, health, sms
 
 log = logging.getLogger(__name__)
 
@@ -25,5 +25,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not services.settings.twilio_auth_token:
         log.warning("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked")
     health.init_app(app)
+    api.init_app(app)
     sms.init_app(app)
     return app

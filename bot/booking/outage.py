@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
 
@@ -19,9 +21,29 @@ from bot.db.session import Database
 #: How long a process trusts what it last read of a clinic's switch.
 SWITCH_CACHE_S = 1.0
 
-_MESSAGES = select(OutageSwitch.message_fr, OutageSwitch.message_en).where(
+_OUTAGE = select(OutageSwitch.message_fr, OutageSwitch.message_en, OutageSwitch.switched_off_at).where(
     OutageSwitch.clinic_id == bindparam("clinic")
 )
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A clinic's online booking switched off: its message in each language, and since when."""
+
+    message_fr: str
+    message_en: str
+    since: datetime
+
+    def messages(self) -> dict[str, str]:
+        """The message by language code."""
+        return {"fr": self.message_fr, "en": self.message_en}
+
+
+def outage_of(database: Database, clinic_id: str) -> Outage | None:
+    """The clinic's outage as stored now, or None while its online booking is on."""
+    with database.autocommit.connect() as connection:
+        row = connection.execute(_OUTAGE, {"clinic": clinic_id}).first()
+    return Outage(row.message_fr, row.message_en, row.switched_off_at) if row else None
 
 
 def start_outage(database: Database, clinic_id: str, message_fr: str, message_en: str) -> None:
@@ -57,9 +79,8 @@ class OutageSwitches:
             known = self._known.get(clinic_id)
         if known is not None and now - known[0] < SWITCH_CACHE_S:
             return known[1]
-        with self._database.autocommit.connect() as connection:
-            row = connection.execute(_MESSAGES, {"clinic": clinic_id}).first()
-        messages = {"fr": row.message_fr, "en": row.message_en} if row else None
+        outage = outage_of(self._database, clinic_id)
+        messages = outage.messages() if outage else None
         with self._guard:
             self._known[clinic_id] = (now, messages)
         return messages
