@@ -59,7 +59,7 @@ class Inbound:
 
 
 class Assistant:
-    """Answers patients' messages; channels (SMS webhook, voice, the terminal chat) call `respond`."""
+    """Answers patients' messages; channels (the SMS webhook, and through it the terminal chat) call `answer`."""
 
     def __init__(
         self, services: Services, engine: Engine, store: StateStore, clock: Callable[[], datetime] = utcnow
