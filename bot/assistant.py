@@ -7,6 +7,7 @@ anything else; carrier keywords are obeyed; then the conversation goes on throug
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 STATE_TTL_S = 24 * 3600
 #: A turn's budget: past it the patient gets the fallback guidance, well within SPEC §5's 2 s.
 TURN_BUDGET_S = 1.5
-#: Turns running at once per process; more wait, within their budget.
+#: Turns running at once per process. Past that (a hung database holding them, or a surge) a message is
+#: answered with the guidance at once instead of queueing: shed, never a 5xx (SPEC §5).
 TURN_WORKERS = 32
 UNKNOWN_CLINIC = Reply(
     "Ce numéro n'est relié à aucune clinique. / This number is not linked to a clinic. Urgence/Emergency: 911."
@@ -62,14 +64,20 @@ class Assistant:
     """Answers patients' messages; channels (the SMS webhook, and through it the terminal chat) call `answer`."""
 
     def __init__(
-        self, services: Services, engine: Engine, store: StateStore, clock: Callable[[], datetime] = utcnow
+        self,
+        services: Services,
+        engine: Engine,
+        store: StateStore,
+        clock: Callable[[], datetime] = utcnow,
+        max_turns: int = TURN_WORKERS,
     ) -> None:
         self.services = services
         self.engine = engine
         self.store = store
         self.clock = clock
         # Threads of their own: a turn stuck on a hung database keeps one; the webhook's thread stays free.
-        self._turns = ThreadPoolExecutor(max_workers=TURN_WORKERS, thread_name_prefix="rdvbot-turn")
+        self._turns = ThreadPoolExecutor(max_workers=max_turns, thread_name_prefix="rdvbot-turn")
+        self._free_turns = threading.BoundedSemaphore(max_turns)
 
     def answer(self, inbound: Inbound, budget_s: float = TURN_BUDGET_S) -> BotTurn:
         """`respond` within `budget_s` seconds; past it, or when the turn fails, the clinic's fallback guidance.
@@ -80,11 +88,15 @@ class Assistant:
         clinic = self.services.clinics.by_number(inbound.clinic_number)
         if clinic is None:
             return BotTurn(replies=[UNKNOWN_CLINIC])
+        if not self._free_turns.acquire(blocking=False):
+            log.warning("every turn worker is busy; %s answered with the guidance", mask_number(inbound.patient_number))
+            return self.fallback(clinic, inbound)
         turn = self._turns.submit(self._respond_within, inbound, budget_s)
         try:
             return turn.result(timeout=budget_s)
         except TimeoutError:
-            turn.cancel()  # not started yet (every worker busy): it never will be
+            if turn.cancel():  # never started, so it will not release its worker itself
+                self._free_turns.release()
             log.warning(
                 "turn for %s ran past %.1f s; answered with the fallback", mask_number(inbound.patient_number), budget_s
             )
@@ -102,8 +114,11 @@ class Assistant:
         return BotTurn(replies=[self.engine.say(Conversation(language=language), context, response, status)])
 
     def _respond_within(self, inbound: Inbound, budget_s: float) -> BotTurn:
-        with turn_deadline(budget_s):
-            return self.respond(inbound)
+        try:
+            with turn_deadline(budget_s):
+                return self.respond(inbound)
+        finally:
+            self._free_turns.release()  # only now: a turn that overran its budget still holds its worker
 
     def respond(self, inbound: Inbound) -> BotTurn:
         """The answer to one message; a message whose sid was already handled gets the recorded answer."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime
 from datetime import time as clock_time
@@ -130,3 +131,23 @@ def test_postgresql_that_stops_answering_gets_the_guidance_in_time(
     reply = client.send("rdv demain matin")[0]
     assert time.monotonic() - started < 2.0, "SPEC §5: fallback TwiML within 2 s when PostgreSQL is down"
     assert all(part in reply for part in GUIDANCE), reply
+
+
+def test_when_every_turn_worker_is_held_the_next_message_is_answered_at_once(
+    services: Services, monday_9am: datetime
+) -> None:
+    app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: monday_9am})
+    wired: Assistant = app.extensions["rdvbot.assistant"]
+    app.extensions["rdvbot.assistant"] = Assistant(services, wired.engine, wired.store, wired.clock, max_turns=1)
+    first = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, PATIENT)
+    second = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, "+15145550142")
+    first.send("rdv demain matin")
+    assert "Confirmer" in first.send("2")[0]
+    with database_held(services), ThreadPoolExecutor(max_workers=1) as other_webhook:
+        held = other_webhook.submit(first.send, "oui")  # its turn waits for the write lock in the only worker
+        time.sleep(0.3)
+        started = time.monotonic()
+        shed = second.send("rdv demain matin")[0]
+        assert time.monotonic() - started < 0.3, "shed at once (SPEC §6: shed replies ≤ 50 ms), not after 1.5 s"
+        assert all(part in shed for part in GUIDANCE), shed
+        assert all(part in held.result(timeout=5)[0] for part in GUIDANCE)
