@@ -80,7 +80,8 @@ class Assistant:
         self._free_turns = threading.BoundedSemaphore(max_turns)
 
     def answer(self, inbound: Inbound, budget_s: float = TURN_BUDGET_S) -> BotTurn:
-        """`respond` within `budget_s` seconds; past it, or when the turn fails, the clinic's fallback guidance.
+        """The answer to one message within `budget_s` seconds; past it, or when the turn fails, the clinic's
+        fallback guidance; a message whose sid was already handled gets the recorded answer.
 
         The turn runs in a worker thread so that a database or Redis that hangs cannot hold the webhook: the
         patient gets the clinic's phone, whether it is open, 811 and 911 in time (SPEC §4, §5).
@@ -91,7 +92,7 @@ class Assistant:
         if not self._free_turns.acquire(blocking=False):
             log.warning("every turn worker is busy; %s answered with the guidance", mask_number(inbound.patient_number))
             return self.fallback(clinic, inbound)
-        turn = self._turns.submit(self._respond_within, inbound, budget_s)
+        turn = self._turns.submit(self._respond_within, clinic, inbound, budget_s)
         try:
             return turn.result(timeout=budget_s)
         except TimeoutError:
@@ -113,18 +114,15 @@ class Assistant:
         context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
         return BotTurn(replies=[self.engine.say(Conversation(language=language), context, response, status)])
 
-    def _respond_within(self, inbound: Inbound, budget_s: float) -> BotTurn:
+    def _respond_within(self, clinic: ClinicConfig, inbound: Inbound, budget_s: float) -> BotTurn:
         try:
             with turn_deadline(budget_s):
-                return self.respond(inbound)
+                return self._respond(clinic, inbound)
         finally:
             self._free_turns.release()  # only now: a turn that overran its budget still holds its worker
 
-    def respond(self, inbound: Inbound) -> BotTurn:
+    def _respond(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
         """The answer to one message; a message whose sid was already handled gets the recorded answer."""
-        clinic = self.services.clinics.by_number(inbound.clinic_number)
-        if clinic is None:
-            return BotTurn(replies=[UNKNOWN_CLINIC])
         with self.store.open(inbound.clinic_number, inbound.patient_number) as held:
             if inbound.sid:
                 first, recorded = claim(

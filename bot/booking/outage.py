@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,15 +65,14 @@ def end_outage(database: Database, clinic_id: str) -> bool:
 class OutageSwitches:
     """Which clinics have online booking switched off, read through a one-second per-process cache."""
 
-    def __init__(self, database: Database, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, database: Database) -> None:
         self._database = database
-        self._clock = clock
         self._known: dict[str, tuple[float, dict[str, str] | None]] = {}
         self._guard = threading.Lock()
 
     def messages(self, clinic_id: str) -> dict[str, str] | None:
         """The clinic's outage message by language while booking is switched off, else None."""
-        now = self._clock()
+        now = time.monotonic()
         with self._guard:
             known = self._known.get(clinic_id)
         if known is not None and now - known[0] < SWITCH_CACHE_S:
