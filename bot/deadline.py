@@ -34,3 +34,14 @@ def check_deadline() -> None:
     deadline = _deadline.get()
     if deadline is not None and time.monotonic() > deadline:
         raise TurnExpired
+
+
+def remaining_s(default: float) -> float:
+    """Seconds left in this thread's turn, never more than `default` (no deadline: `default`); 0 when spent.
+
+    Remote calls take their timeout from here, so a hung back-end costs at most what is left of the turn.
+    """
+    deadline = _deadline.get()
+    if deadline is None:
+        return default
+    return max(0.0, min(default, deadline - time.monotonic()))
