@@ -10,7 +10,8 @@ What it serves, under `base_url` (`http://127.0.0.1:PORT/r4`), always as `applic
   parameters of `SEARCH_PARAMETERS` plus `_id`, `_count`, `_offset` (used by `next` links), `_sort` and `_format`.
   Any other parameter or modifier answers 400: this server is strict, so a misspelt parameter fails a test instead
   of silently widening a search. A `+` in a date must be sent as `%2B` (a bare `+` decodes to a space).
-- `POST Appointment` and, while `book_operation` is true, `POST Appointment/$book`; `PUT Appointment/<id>`.
+- `POST Appointment`, `POST Patient` and, while `book_operation` is true, `POST Appointment/$book`;
+  `PUT Appointment/<id>`.
 
 Resources are stored and served as given: the STU3-shaped HL7 and Argonaut fixtures keep their quirks, because the
 adapter must cope with what real servers send. Only booking changes a stored Slot, and only its `status`.
@@ -266,6 +267,15 @@ def _participants(resource: Resource, resource_type: str | None) -> list[str]:
     return [ref for ref in references if resource_type is None or ref.split("/")[-2:-1] == [resource_type]]
 
 
+def _telecom_values(resource: Resource, system: str | None) -> list[str]:
+    """The `value` of each ContactPoint in `telecom`, of `system` (phone, email…) when given."""
+    return [
+        point["value"]
+        for point in _as_list(resource.get("telecom"))
+        if isinstance(point, dict) and isinstance(point.get("value"), str) and system in (None, point.get("system"))
+    ]
+
+
 def _field(name: str) -> Callable[[Resource], list[Any]]:
     return lambda resource: _as_list(resource.get(name))
 
@@ -287,6 +297,10 @@ SEARCH_PARAMETERS: dict[str, dict[str, SearchParameter]] = {
     },
     "Schedule": {
         "actor": SearchParameter("reference", lambda r: _references(r.get("actor"))),
+    },
+    "Patient": {
+        "telecom": SearchParameter("token", lambda r: _telecom_values(r, None)),
+        "phone": SearchParameter("token", lambda r: _telecom_values(r, "phone")),
     },
     "Appointment": {
         "patient": SearchParameter("reference", lambda r: _participants(r, "Patient"), "Patient"),
@@ -683,8 +697,8 @@ class FhirTestServer:
         resource_type = parts[0]
         if len(parts) == 1 and method == "GET":
             return self._search(resource_type, request)
-        if len(parts) == 1 and method == "POST" and resource_type == "Appointment":
-            return self._create(self._body_resource(request, "Appointment"))
+        if len(parts) == 1 and method == "POST" and resource_type in ("Appointment", "Patient"):
+            return self._create(self._body_resource(request, resource_type))
         if parts[1:] == ["$book"] and method == "POST" and resource_type == "Appointment":
             if not self.book_operation:
                 raise _reject(404, "not-supported", "this server does not support Appointment/$book")
@@ -702,9 +716,8 @@ class FhirTestServer:
             types = sorted(set(_DECLARED_TYPES) | set(self._store))
         resources: list[Resource] = []
         for resource_type in types:
-            interactions = ["read", "vread", "search-type"] + (
-                ["create", "update"] if resource_type == "Appointment" else []
-            )
+            writes = {"Appointment": ["create", "update"], "Patient": ["create"]}.get(resource_type, [])
+            interactions = ["read", "vread", "search-type", *writes]
             entry: Resource = {
                 "type": resource_type,
                 "interaction": [{"code": code} for code in interactions],
@@ -890,21 +903,25 @@ class FhirTestServer:
         meta = resource["meta"] = dict(resource.get("meta") or {})
         meta["versionId"], meta["lastUpdated"] = str(version), _now()
 
-    def _create(self, appointment: Resource, status: int = 201) -> _Response:
-        appointment = copy.deepcopy(appointment)
-        if not isinstance(appointment.get("status"), str):
-            raise _reject(400, "required", "Appointment.status is required")
-        keys = self._slot_keys(appointment)
+    def _create(self, resource: Resource, status: int = 201) -> _Response:
+        """Create an Appointment (holding its Slots when its status does) or a Patient; the server picks the id."""
+        resource = copy.deepcopy(resource)
+        resource_type = resource["resourceType"]
+        keys: list[str] = []
+        if resource_type == "Appointment":
+            if not isinstance(resource.get("status"), str):
+                raise _reject(400, "required", "Appointment.status is required")
+            keys = self._slot_keys(resource)
         with self._lock:
-            if appointment["status"] in HOLDING_STATUSES:
+            if resource_type == "Appointment" and resource["status"] in HOLDING_STATUSES:
                 self._hold(keys)
             self._created += 1
-            while str(self._created) in self._store.get("Appointment", {}):
+            while str(self._created) in self._store.get(resource_type, {}):
                 self._created += 1
-            appointment["id"] = str(self._created)  # a create ignores any client id, as FHIR says
-            self._stamp(appointment, 1)
-            self._put(appointment)
-            stored = copy.deepcopy(appointment)
+            resource["id"] = str(self._created)  # a create ignores any client id, as FHIR says
+            self._stamp(resource, 1)
+            self._put(resource)
+            stored = copy.deepcopy(resource)
         return _fhir(status, stored, _version_headers(stored) | {"Location": self._location(stored)})
 
     def _book(self, parameters: Resource) -> _Response:

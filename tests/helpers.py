@@ -28,3 +28,21 @@ def one_practitioner_clinic(availability: dict[str, list[str]], hours: dict[str,
         "address": "1, rue Test", "hours": hours or every_day, "closures": ["2026-12-24"],
         "practitioners": [{"id": "owl", "name": {"fr": "Hibou", "en": "Owl"}, "availability": availability}],
     }]})  # fmt: skip
+
+
+def fhir_clinic(base_url: str, schedules: dict[str, str], *more_backends: dict[str, object]) -> ClinicsFile:
+    """Clinic "night" (open around the clock) with practitioners "owl" and "lark" booked on a FHIR server.
+
+    `schedules` maps practitioners to the server's Schedule ids; `more_backends` follow it in the chain.
+    """
+    every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    fhir = {"kind": "fhir", "base_url": base_url, "timeout_s": 2.0, "schedules": schedules}
+    return ClinicsFile.model_validate({"clinics": [{
+        "id": "night", "name": {"fr": "Nuit", "en": "Night"}, "sms_number": "+15145550101", "phone": "+15145550102",
+        "address": "1, rue Test", "hours": every_day, "statutory_holidays": False,
+        "practitioners": [
+            {"id": "owl", "name": {"fr": "Dre Hibou", "en": "Dr. Owl"}},
+            {"id": "lark", "name": {"fr": "Dr Alouette", "en": "Dr. Lark"}},
+        ],
+        "backends": [fhir, *more_backends],
+    }]})  # fmt: skip

@@ -71,6 +71,8 @@ class OfferedSlot:
     practitioner_id: str
     start: datetime
     end: datetime
+    #: Offered by a secondary back-end while the system of record did not answer: it must be confirmed there.
+    to_confirm: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,11 @@ class BookingUnavailable(BookingError):
     def __init__(self, reason: str, messages: dict[str, str] | None = None) -> None:
         super().__init__(reason)
         self.messages = messages or {}
+
+
+class BackendFailure(Exception):
+    """The back-end did not answer usably (refused, timed out, 5xx, malformed): a fault of the system, not of the
+    request, so its circuit breaker counts it and the chain may read from the next back-end."""
 
 
 class SlotTaken(BookingError):

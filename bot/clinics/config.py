@@ -159,6 +159,13 @@ class BackendConfig(Strict):
     kind: str
     base_url: str | None = None
     timeout_s: float = Field(default=2.0, gt=0, le=30)
+    #: FHIR: the Schedule id of each practitioner (practitioner id → Schedule id) whose Slots rdvbot offers.
+    schedules: dict[str, str] = Field(default_factory=dict)
+    #: SMART discovery: postal-code prefixes or city names that count as near this clinic (empty: all).
+    near: list[str] = Field(default_factory=list)
+    #: Circuit breaker: consecutive failures that open it, and seconds it stays open before a trial call.
+    fail_max: int = Field(default=3, ge=1, le=100)
+    reset_s: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("kind")
     @classmethod
@@ -171,7 +178,14 @@ class BackendConfig(Strict):
     def _remote_needs_url(self) -> BackendConfig:
         if self.kind != "sql" and not self.base_url:
             raise ValueError(f'a "{self.kind}" back-end needs a base_url')
+        if self.kind == "fhir" and not self.schedules:
+            raise ValueError('a "fhir" back-end needs schedules: the Schedule id of each practitioner')
         return self
+
+    @property
+    def key(self) -> str:
+        """What names this back-end across clinics and processes: clinics sharing a server share its breaker."""
+        return f"{self.kind}:{self.base_url}" if self.base_url else self.kind
 
 
 class QuietHours(Strict):
@@ -246,6 +260,10 @@ class ClinicConfig(Strict):
         ids = [p.id for p in self.practitioners]
         if len(ids) != len(set(ids)):
             raise ValueError("practitioners: two practitioners share an id")
+        for backend in self.backends:
+            unknown = sorted(set(backend.schedules) - set(ids))
+            if unknown:
+                raise ValueError(f"backends: schedules name unknown practitioners: {', '.join(unknown)}")
         if self.voice_number is None:
             object.__setattr__(self, "voice_number", self.sms_number)
         if not self.appointment_types:
