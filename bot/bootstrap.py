@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pybreaker import CircuitBreaker
 from redis import Redis
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.booking.fhir import FhirClient, FhirScheduler
 from bot.booking.outage import OutageSwitches
+from bot.booking.resilience import BackendChain, GuardedBackend, breaker_for
 from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile, load_clinics
@@ -30,6 +34,10 @@ if TYPE_CHECKING:
 SLOT_HORIZON_DAYS = 21
 
 
+#: What the built-in scheduler raises when its database fails (rather than refusing the request).
+SQL_FAULTS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+
 @dataclass
 class Services:
     """Everything a process needs, built once."""
@@ -39,6 +47,8 @@ class Services:
     database: Database
     scheduler: SqlScheduler
     outages: OutageSwitches
+    #: Each clinic's back-ends, by clinic id, each behind its shared circuit breaker.
+    booking: dict[str, BackendChain]
     redis: Redis | None = None
     store: StateStore = field(default_factory=InProcessStore)
 
@@ -50,9 +60,30 @@ def bootstrap(settings: Settings | None = None) -> Services:
     database = Database(settings.database_url)
     redis = redis_client(settings.redis_url) if settings.redis_url else None
     store: StateStore = RedisStore(redis) if redis is not None else InProcessStore()
-    return Services(
-        settings, clinics, database, SqlScheduler(database, clinics), OutageSwitches(database), redis, store
-    )
+    scheduler = SqlScheduler(database, clinics)
+    booking = booking_chains(clinics, scheduler, redis)
+    return Services(settings, clinics, database, scheduler, OutageSwitches(database), booking, redis, store)
+
+
+def booking_chains(
+    clinics: ClinicsFile, scheduler: SqlScheduler, redis: Redis | None, prefix: str = "rdvbot:"
+) -> dict[str, BackendChain]:
+    """Each clinic's chain of back-ends from its `backends` list; clinics sharing a back-end share its breaker
+    and its connections. SMART entries are discovery of other clinics, not back-ends of this one."""
+    breakers: dict[str, CircuitBreaker] = {}
+    clients: dict[str, FhirClient] = {}
+    chains: dict[str, BackendChain] = {}
+    for clinic in clinics.clinics:
+        guarded = []
+        for config in clinic.backends:
+            breaker = breakers.setdefault(config.key, breaker_for(config, redis, prefix))
+            if config.kind == "sql":
+                guarded.append(GuardedBackend(scheduler, breaker, SQL_FAULTS))
+            elif config.kind == "fhir" and config.base_url:
+                client = clients.setdefault(config.base_url, FhirClient(config.base_url, config.timeout_s))
+                guarded.append(GuardedBackend(FhirScheduler(clinic, config, client), breaker))
+        chains[clinic.id] = BackendChain(guarded)
+    return chains
 
 
 def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) -> Assistant:

@@ -29,6 +29,24 @@ def turn_deadline(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+@contextmanager
+def share_of_turn(fraction: float) -> Iterator[None]:
+    """Narrow this thread's deadline to `fraction` of what is left of the turn (no deadline: no change).
+
+    A back-end that hangs must leave the next one in the chain time to answer within the same turn.
+    """
+    deadline = _deadline.get()
+    if deadline is None:
+        yield
+        return
+    now = time.monotonic()
+    token = _deadline.set(now + max(0.0, deadline - now) * fraction)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def check_deadline() -> None:
     """Raise `TurnExpired` when this thread's turn is past its deadline (no deadline: never)."""
     deadline = _deadline.get()

@@ -30,13 +30,16 @@ def one_practitioner_clinic(availability: dict[str, list[str]], hours: dict[str,
     }]})  # fmt: skip
 
 
-def fhir_clinic(base_url: str, schedules: dict[str, str], *more_backends: dict[str, object]) -> ClinicsFile:
+def fhir_clinic(
+    base_url: str, schedules: dict[str, str], *more_backends: dict[str, object], **options: object
+) -> ClinicsFile:
     """Clinic "night" (open around the clock) with practitioners "owl" and "lark" booked on a FHIR server.
 
-    `schedules` maps practitioners to the server's Schedule ids; `more_backends` follow it in the chain.
+    `schedules` maps practitioners to the server's Schedule ids; `options` are more fields of that back-end
+    (fail_max, reset_s…); `more_backends` follow it in the chain.
     """
     every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    fhir = {"kind": "fhir", "base_url": base_url, "timeout_s": 2.0, "schedules": schedules}
+    fhir = {"kind": "fhir", "base_url": base_url, "timeout_s": 2.0, "schedules": schedules, **options}
     return ClinicsFile.model_validate({"clinics": [{
         "id": "night", "name": {"fr": "Nuit", "en": "Night"}, "sms_number": "+15145550101", "phone": "+15145550102",
         "address": "1, rue Test", "hours": every_day, "statutory_holidays": False,

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.base import (
     BotAction,
     appointment_option,
+    backends_of,
     booking_for,
     channel_of,
     clinic_of,
@@ -21,7 +22,6 @@ from bot.actions.base import (
     patient_of,
     slot_option,
 )
-from bot.actions.context import services
 from bot.booking.port import BookingError, BookingRequest, OfferedSlot, PartOfDay, SlotSearch, SlotTaken
 from bot.clinics.config import ClinicConfig
 
@@ -146,7 +146,7 @@ class ActionListAppointments(BotAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         clinic = clinic_of(tracker)
-        found = services().scheduler.appointments_for(clinic.id, patient_of(tracker), after=now_of(tracker))
+        found = backends_of(clinic).appointments_for(clinic.id, patient_of(tracker), after=now_of(tracker))
         # At most OFFERED, earliest first: a longer list would not fit in two SMS segments.
         options = [appointment_option(a) for a in found[:OFFERED]]
         outcome = {0: "none", 1: "one"}.get(len(options), "several")

@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.context import services
 from bot.booking.port import BookedAppointment, BookingUnavailable, OfferedSlot
-from bot.booking.sql import SqlScheduler
+from bot.booking.resilience import BackendChain
 from bot.clinics.config import ClinicConfig
 from bot.db.models import Channel, utcnow
 
@@ -41,12 +41,17 @@ def clinic_of(tracker: Tracker) -> ClinicConfig:
     return clinic
 
 
-def booking_for(clinic: ClinicConfig) -> SqlScheduler:
-    """The clinic's booking back-end; `BookingUnavailable` while its staff has online booking switched off."""
+def backends_of(clinic: ClinicConfig) -> BackendChain:
+    """The clinic's chain of back-ends, whatever the staff switch says (patients may still ask about their own)."""
+    return services().booking[clinic.id]
+
+
+def booking_for(clinic: ClinicConfig) -> BackendChain:
+    """The clinic's back-ends for booking; `BookingUnavailable` while its staff has online booking switched off."""
     messages = services().outages.messages(clinic.id)
     if messages is not None:
         raise BookingUnavailable("online booking switched off by the clinic", messages)
-    return services().scheduler
+    return backends_of(clinic)
 
 
 def now_of(tracker: Tracker) -> datetime:

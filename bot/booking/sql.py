@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.booking.port import (
     AppointmentNotFound,
     AppointmentNotLive,
+    BackendFailure,
     BookedAppointment,
     BookingRequest,
     OfferedSlot,
@@ -39,7 +40,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.db.patients import patient_id
-from bot.db.session import Database
+from bot.db.session import Database, DatabaseUnavailable
 
 #: A row of any shape: these rows are read by column name.
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
@@ -219,6 +220,13 @@ class SqlScheduler:
     def __init__(self, database: Database, clinics: ClinicsFile) -> None:
         self.database = database
         self.clinics = clinics
+
+    def probe(self) -> None:
+        """Raise `BackendFailure` unless the database answers."""
+        try:
+            self.database.check()
+        except DatabaseUnavailable as error:
+            raise BackendFailure(str(error)) from error
 
     def search(self, query: SlotSearch) -> list[OfferedSlot]:
         """Free future slots in the local-day windows of `query`, earliest first."""
