@@ -12,6 +12,7 @@ from bot.actions.appointments import (
 )
 from bot.actions.base import BotAction
 from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus, ActionExplainUnavailable
+from bot.actions.outbox import ActionKeepRequest
 
 ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionSearchSlots,
@@ -22,6 +23,7 @@ ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionClinicStatus,
     ActionChangeLanguage,
     ActionExplainUnavailable,
+    ActionKeepRequest,
 )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -22,71 +21,9 @@ from bot.actions.base import (
     patient_of,
     slot_option,
 )
-from bot.booking.port import BookingError, BookingRequest, OfferedSlot, PartOfDay, SlotSearch, SlotTaken
-from bot.clinics.config import ClinicConfig
-
-OFFERED = 3
-#: Slots fetched to choose the offered ones near an asked clock time from: a whole busy day.
-CANDIDATES_AROUND_A_TIME = 400
-#: How far ahead a search without dates looks, and how far past the asked days the "nearest" search goes.
-HORIZON_DAYS, NEAREST_DAYS = 21, 14
-#: With a clock time asked, slots within this many minutes of it count as matching.
-AT_TOLERANCE_MIN = 60
-
-
-def _distinct_times(found: list[OfferedSlot]) -> list[OfferedSlot]:
-    """One slot per start time: three practitioners free at 8:00 are one choice for a patient, not three."""
-    return list({slot.start: slot for slot in reversed(found)}.values())[::-1]
-
-
-def _closest_to(found: list[OfferedSlot], at: time) -> list[OfferedSlot]:
-    """The OFFERED slots nearest to the asked time, earliest days first, then in time order."""
-
-    def distance(slot: OfferedSlot) -> int:
-        local = slot.start.time()
-        return abs((local.hour * 60 + local.minute) - (at.hour * 60 + at.minute))
-
-    ranked = sorted(found, key=lambda s: (distance(s) > AT_TOLERANCE_MIN, s.start.date(), distance(s)))
-    return sorted(ranked[:OFFERED], key=lambda s: s.start)
-
-
-def find_slots(
-    clinic: ClinicConfig, when: dict[str, Any] | None, practitioner: str | None, now: datetime
-) -> tuple[list[OfferedSlot], str]:
-    """Slots to offer and whether they match the request ("exact"), are the nearest others ("nearest"), or
-    nothing is free ("none")."""
-    scheduler = booking_for(clinic)
-    when = when or {}
-    today = now.astimezone(clinic.zone).date()
-    first = date.fromisoformat(when["first_day"]) if when.get("first_day") else today
-    last = (
-        date.fromisoformat(when["last_day"])
-        if when.get("last_day")
-        else (first if when.get("first_day") else today + timedelta(days=HORIZON_DAYS))
-    )
-    part = PartOfDay(when["part_of_day"]) if when.get("part_of_day") else None
-    at = time.fromisoformat(when["at"]) if when.get("at") else None
-    # A practitioner has one slot at a time, so this many slots hold OFFERED distinct times when there are that
-    # many; with a clock time asked, a whole day (or more) of candidates is needed to find the nearest ones.
-    candidates = OFFERED * (1 if practitioner else max(1, len(clinic.practitioners)))
-    limit = CANDIDATES_AROUND_A_TIME if at else candidates
-    found = scheduler.search(SlotSearch(clinic.id, first, last, part, practitioner, not_before=now, limit=limit))
-    if found:
-        return (_closest_to(_distinct_times(found), at) if at else _distinct_times(found)[:OFFERED]), "exact"
-    for nearest_part in dict.fromkeys([part, None]):
-        nearest = SlotSearch(
-            clinic.id,
-            max(last + timedelta(days=1), today),
-            last + timedelta(days=NEAREST_DAYS),
-            nearest_part,
-            practitioner,
-            not_before=now,
-            limit=candidates,
-        )
-        found = scheduler.search(nearest)
-        if found:
-            return _distinct_times(found)[:OFFERED], "nearest"
-    return [], "none"
+from bot.actions.outbox import keep_for_patient
+from bot.booking.finder import OFFERED, find_slots
+from bot.booking.port import BookingError, BookingRequest, SlotTaken
 
 
 class ActionSearchSlots(BotAction):
@@ -96,8 +33,9 @@ class ActionSearchSlots(BotAction):
         return "action_search_slots"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        clinic = clinic_of(tracker)
         found, outcome = find_slots(
-            clinic_of(tracker), tracker.get_slot("when"), tracker.get_slot("practitioner"), now_of(tracker)
+            booking_for(clinic), clinic, tracker.get_slot("when"), tracker.get_slot("practitioner"), now_of(tracker)
         )
         return [SlotSet("offered", [slot_option(s) for s in found]), SlotSet("search_outcome", outcome)]
 
@@ -118,6 +56,18 @@ def _booking_outcome(
     return [SlotSet("booking_outcome", "booked")]
 
 
+def _keep_to_confirm(
+    dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, request: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A slot offered by a secondary back-end is never booked there: the request waits for the system of record,
+    and the patient is told it is to be confirmed."""
+    keep_for_patient(
+        tracker, kind, request | {"when": tracker.get_slot("when"), "practitioner": tracker.get_slot("practitioner")}
+    )
+    dispatcher.utter_message(response="utter_slot_kept")
+    return [SlotSet("booking_outcome", "kept")]
+
+
 def _chosen(tracker: Tracker, slot: str, options: str) -> dict[str, Any] | None:
     return next((o for o in tracker.get_slot(options) or [] if o.get("id") == tracker.get_slot(slot)), None)
 
@@ -133,6 +83,8 @@ class ActionBookSlot(BotAction):
         if chosen is None:
             dispatcher.utter_message(response="utter_booking_failed")
             return [SlotSet("booking_outcome", "failed")]
+        if chosen.get("to_confirm"):
+            return _keep_to_confirm(dispatcher, tracker, "book", {"slot": chosen})
         request = BookingRequest(chosen["id"], patient_of(tracker), channel_of(tracker))
         scheduler = booking_for(clinic_of(tracker))
         return _booking_outcome(dispatcher, lambda: scheduler.book(request), "utter_booked")
@@ -184,6 +136,10 @@ class ActionRescheduleAppointment(BotAction):
         return "action_reschedule_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        chosen = _chosen(tracker, "chosen_slot", "offered")
+        if chosen is not None and chosen.get("to_confirm"):
+            appointment = _chosen(tracker, "chosen_appointment", "appointments")
+            return _keep_to_confirm(dispatcher, tracker, "reschedule", {"slot": chosen, "appointment": appointment})
         scheduler = booking_for(clinic_of(tracker))
         return _booking_outcome(
             dispatcher,

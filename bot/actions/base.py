@@ -71,8 +71,10 @@ def patient_of(tracker: Tracker) -> str:
 
 
 def slot_option(slot: OfferedSlot) -> dict[str, Any]:
-    """An offered slot as stored in the conversation (JSON-able, language-neutral)."""
-    return {"id": slot.slot_id, "start": slot.start.isoformat(), "practitioner": slot.practitioner_id}
+    """An offered slot as stored in the conversation (JSON-able, language-neutral); one a secondary back-end
+    offered while the system of record was down carries `to_confirm`."""
+    option = {"id": slot.slot_id, "start": slot.start.isoformat(), "practitioner": slot.practitioner_id}
+    return option | {"to_confirm": True} if slot.to_confirm else option
 
 
 def appointment_option(appointment: BookedAppointment) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.base import LANGUAGE_SLOT, BotAction, clinic_of, now_of
+from bot.actions.outbox import DROPPED_SLOT, kept_request
 from bot.clinics.calendar import ClinicCalendar
 
 
@@ -37,7 +38,8 @@ class ActionClinicStatus(BotAction):
 
 
 class ActionExplainUnavailable(BotAction):
-    """Booking cannot be done now: the clinic's phone, whether it is open (and until or from when), 811, 911."""
+    """Booking cannot be done now: the clinic's phone, whether it is open (and until or from when), 811, 911;
+    and whether the dropped request could be kept for later (`can_keep`)."""
 
     def name(self) -> str:
         return "action_explain_unavailable"
@@ -45,7 +47,9 @@ class ActionExplainUnavailable(BotAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         status = ClinicCalendar(clinic_of(tracker)).opening_status(now_of(tracker))
         dispatcher.utter_message(response=unavailable_response(status), **status)
-        return []
+        dropped = tracker.get_slot(DROPPED_SLOT) or {}
+        keepable = kept_request(str(dropped.get("flow")), dropped.get("slots") or {}) is not None
+        return [SlotSet("can_keep", keepable)]
 
 
 class ActionChangeLanguage(BotAction):

@@ -274,3 +274,56 @@ class OutageSwitch(Base):
     message_fr: Mapped[str] = mapped_column(String(OUTAGE_MESSAGE_MAX))
     message_en: Mapped[str] = mapped_column(String(OUTAGE_MESSAGE_MAX))
     switched_off_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxStatus(StrEnum):
+    """Where a kept request stands; a drain worker holds one of the first two by `claimed_by`/`claimed_until`."""
+
+    PENDING = "pending"  # kept, waiting for the back-end
+    NOTIFYING = "notifying"  # handled on the back-end; the patient's text is still to be sent
+    DONE = "done"  # handled and the patient told (or not to be told: opted out)
+
+
+class OutboxRequest(Base):
+    """A patient's request kept while the clinic's booking back-end was down, replayed once when it is back."""
+
+    __tablename__ = "outbox_requests"
+    __table_args__ = (Index(None, "status", "id"), Index(None, "clinic_id", "patient_phone"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+    patient_phone: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(16))
+    #: What was asked, as JSON: the wanted time or slot, the practitioner, the appointment to cancel…
+    request: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _string_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    #: How it ended (booked, taken, cancelled, offered, failed…) and the text the patient gets.
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    notice: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
+    notified_at: Mapped[datetime | None]
+
+
+class MirroredAppointment(Base):
+    """An appointment as a remote back-end last reported it, so that "when is my appointment?" still has an
+    answer while that back-end is down."""
+
+    __tablename__ = "mirrored_appointments"
+    __table_args__ = (Index(None, "clinic_id", "patient_phone", "start_at"),)
+
+    backend: Mapped[str] = mapped_column(String(200), primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+    patient_phone: Mapped[str] = mapped_column(String(16))
+    practitioner_id: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    status: Mapped[AppointmentStatus] = mapped_column(_string_enum(AppointmentStatus, "appointment_status"))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

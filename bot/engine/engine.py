@@ -329,8 +329,13 @@ class Engine:
 
     @staticmethod
     def _booking_unavailable(conversation: Conversation, unavailable: BookingUnavailable) -> None:
-        """Drop the request (it cannot be done now) and explain, in the clinic's words when it gave some."""
+        """Drop the request (it cannot be done now) and explain, in the clinic's words when it gave some; what was
+        dropped stays in `dropped_request` so that the pattern can offer to keep it for later."""
+        dropped = (
+            {"flow": conversation.stack[0].flow, "slots": dict(conversation.slots)} if conversation.stack else None
+        )
         conversation.forget_request()
+        conversation.slots["dropped_request"] = dropped
         message = unavailable.messages.get(conversation.language)
         if message:
             conversation.slots["outage_message"] = message

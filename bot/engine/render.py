@@ -92,6 +92,10 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
     return " ".join(words)
 
 
+#: After a slot offered while the clinic's own system was down: only that system can confirm it.
+TO_CONFIRM = {"fr": " (à confirmer)", "en": " (to be confirmed)"}
+
+
 class Renderer:
     """Renders responses of one clinic's conversation."""
 
@@ -107,7 +111,8 @@ class Renderer:
         start = datetime.fromisoformat(option["start"]).astimezone(self.clinic.zone)
         practitioner = self.practitioner_name(option.get("practitioner"), language)
         label = moment_label(start, language, short=True)
-        return f"{label}, {practitioner}" if practitioner else label
+        label = f"{label}, {practitioner}" if practitioner else label
+        return label + TO_CONFIRM[language] if option.get("to_confirm") else label
 
     def practitioner_name(self, practitioner_id: str | None, language: str) -> str:
         """The practitioner's display name in `language`."""

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.booking.outage import SWITCH_CACHE_S
 from bot.bootstrap import Services
+from bot.outbox.store import waiting
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
 from webhooks import create_app
@@ -41,11 +42,19 @@ def test_switched_off_booking_answers_with_the_clinics_message_then_comes_back(
     reply = client.send("oui")[0]  # even mid-conversation: nothing is booked, the request is dropped
     assert services.scheduler.appointments_for("demo-plateau", PATIENT, after=monday_9am) == []
     assert reply == (
-        f"{MESSAGE_FR} Appelez la clinique au 514-555-0199, ouverte jusqu'à 17 h. Santé: 811. Urgence: 911."
+        f"{MESSAGE_FR} Appelez la clinique au 514-555-0199, ouverte jusqu'à 17 h. Santé: 811. Urgence: 911.\n"
+        "Voulez-vous qu'on garde votre demande et qu'on vous texte une fois traitée? OUI ou NON"
     )
+    assert client.send("non")[0] == "D'accord, rien n'est gardé. Appelez la clinique au 514-555-0199."
+    assert waiting(services.database) == []
     newcomer = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, "+15145550139")
     english = newcomer.send("I need an appointment tomorrow morning")[0]
     assert english.startswith(MESSAGE_EN + " Call the clinic at 514-555-0199, open until 5:00 p.m.")
+    assert english.endswith("Should we keep your request and text you once it is handled? YES or NO")
+    assert newcomer.send("yes")[0] == "Noted: we will text you as soon as your request is handled."
+    [kept] = waiting(services.database)
+    assert (kept.patient_phone, kept.kind, kept.language) == ("+15145550139", "book", "en")
+    assert kept.request["when"]["part_of_day"] == "morning" and kept.request["slot"] is None
     assert "Urgence: 911" in client.send("aide")[0], "help and safety answers do not depend on booking"
 
     back = outage(services, "off", "--clinic", "demo-plateau")
