@@ -166,6 +166,9 @@ class BackendConfig(Strict):
     #: Circuit breaker: consecutive failures that open it, and seconds it stays open before a trial call.
     fail_max: int = Field(default=3, ge=1, le=100)
     reset_s: float = Field(default=30.0, gt=0, le=3600)
+    #: Requests kept while this back-end was down are replayed at most this fast, so it is not flooded as it
+    #: comes back.
+    replay_per_minute: float = Field(default=30.0, gt=0, le=6000)
 
     @field_validator("kind")
     @classmethod

@@ -88,14 +88,16 @@ def keep(
         )
 
 
-def claim(database: Database, worker: str, clinic_ids: Collection[str], lease: timedelta) -> KeptRequest | None:
+def claim(
+    database: Database, worker: str, clinic_ids: Collection[str], lease: timedelta, now: datetime | None = None
+) -> KeptRequest | None:
     """Take the oldest request of these clinics that is waiting (to be handled or to be told) and not held by a
-    live lease; None when there is none. Exactly one worker gets each request."""
-    now = utcnow()
+    live lease nor put off until later than `now`; None when there is none. Exactly one worker gets each request."""
+    now = now or utcnow()
     claimable = and_(
         OutboxRequest.clinic_id.in_(list(clinic_ids)),
         OutboxRequest.status.in_([OutboxStatus.PENDING, OutboxStatus.NOTIFYING]),
-        or_(OutboxRequest.claimed_until.is_(None), OutboxRequest.claimed_until < now),
+        or_(OutboxRequest.claimed_until.is_(None), OutboxRequest.claimed_until <= now),
     )
     oldest = select(OutboxRequest.id).where(claimable).order_by(OutboxRequest.id).limit(1)
     if database.engine.dialect.name == "postgresql":
@@ -139,10 +141,10 @@ def notified(database: Database, request_id: int, worker: str) -> bool:
         return connection.execute(statement).rowcount == 1
 
 
-def release(database: Database, request_id: int, worker: str) -> None:
-    """Give the request back untouched (the back-end failed again, or texting must wait): it waits for a later
-    drain."""
-    statement = update(OutboxRequest).where(_held(request_id, worker)).values(claimed_by=None, claimed_until=None)
+def release(database: Database, request_id: int, worker: str, until: datetime | None = None) -> None:
+    """Give the request back as it is (the back-end failed again, the text could not go): a later drain takes it,
+    not before `until` when given (a text waiting for the clinic's texting hours)."""
+    statement = update(OutboxRequest).where(_held(request_id, worker)).values(claimed_by=None, claimed_until=until)
     with database.engine.begin() as connection:
         connection.execute(statement)
 

@@ -1,0 +1,299 @@
+"""Replaying kept requests once the clinic's system of record answers again, and texting the patient the result.
+
+Each request is done exactly once whatever the number of drain workers: one worker holds it at a time (a lease in
+SQL), a booking first looks for the appointment an earlier attempt may have made before its answer was lost, and
+only the worker still holding the request records what happened. Requests go at each back-end's configured pace
+(a token bucket shared through Redis), so a back-end that just came back is not flattened by the queue.
+
+The text waits for the clinic's texting hours; when slots are offered, the patient's conversation is set to the
+choice, so that answering "2" books the second one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.actions.base import slot_option
+from bot.booking.finder import find_slots
+from bot.booking.port import (
+    AppointmentNotFound,
+    BookingError,
+    BookingRequest,
+    BookingUnavailable,
+    OfferedSlot,
+    SlotSearch,
+    SlotTaken,
+)
+from bot.booking.resilience import BackendChain
+from bot.bootstrap import Services
+from bot.channels.sms import sms_text
+from bot.channels.sms_sender import SendFailed, SmsSender
+from bot.clinics.config import ClinicConfig
+from bot.db.models import Channel, Patient, utcnow
+from bot.engine.conversation import Conversation, Frame
+from bot.engine.engine import Engine, TurnContext
+from bot.engine.replies import BotTurn
+from bot.outbox import store
+from bot.outbox.pace import Pace, wait_for_token
+from bot.outbox.store import KeptRequest
+from bot.state.masking import mask_number
+from bot.state.store import StateStore
+
+log = logging.getLogger(__name__)
+
+#: How long a worker holds a request; past it (a dead worker) another takes it over.
+LEASE = timedelta(minutes=2)
+#: How long a conversation set to a choice of slots is kept (the same as any conversation's state).
+STATE_TTL_S = 24 * 3600
+#: The flow and its `find_slot` call that a patient's conversation is set to when slots are offered by text.
+_PICK_FLOWS = {"book": "book_appointment", "reschedule": "reschedule_appointment"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the patient is texted about a handled request, and the conversation to set first (a choice of slots)."""
+
+    text: str
+    conversation: dict[str, Any] | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"text": self.text, "conversation": self.conversation})
+
+    @classmethod
+    def from_json(cls, raw: str) -> Notice:
+        data = json.loads(raw)
+        return cls(data["text"], data.get("conversation"))
+
+
+def default_worker_name() -> str:
+    """host:pid, so that an operator can tell which worker holds a request."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+@dataclass
+class Replayer:
+    """Drains the outbox: replays kept requests on each clinic's system of record and texts the patients."""
+
+    services: Services
+    engine: Engine
+    state: StateStore
+    sender: SmsSender
+    pace_at: Callable[[float], Pace]  # a token bucket for a rate in requests per second
+    clock: Callable[[], datetime] = utcnow
+    worker: str = field(default_factory=default_worker_name)
+    _paces: dict[float, Pace] = field(default_factory=dict)
+
+    def drain(self, limit: int = 1000, stop: threading.Event | None = None) -> int:
+        """Handle up to `limit` waiting requests; how many were handled on the back-end or told now. A clinic whose
+        back-end is still down is left for a later drain; a text outside texting hours waits for them."""
+        waiting_on = {clinic.id for clinic in self.services.clinics.clinics}
+        done = 0
+        while done < limit and waiting_on and not (stop and stop.is_set()):
+            kept = store.claim(self.services.database, self.worker, waiting_on, LEASE, self.clock())
+            if kept is None:
+                break
+            if self._advance(kept, stop):
+                done += 1
+            else:
+                waiting_on.discard(kept.clinic_id)  # its back-end or its hours say: not now
+        return done
+
+    # --- one request ---
+
+    def _advance(self, kept: KeptRequest, stop: threading.Event | None) -> bool:
+        clinic = self.services.clinics.by_id(kept.clinic_id)
+        if clinic is None:  # the clinic left the clinics file: nobody can handle it, nobody should be texted
+            store.handled(self.services.database, kept.id, self.worker, "dropped", None)
+            return store.notified(self.services.database, kept.id, self.worker)
+        notice_json = kept.notice
+        if notice_json is None:
+            notice = self._handle(clinic, kept, stop)
+            if notice is None:
+                store.release(self.services.database, kept.id, self.worker)
+                return False
+            if not store.handled(self.services.database, kept.id, self.worker, notice[0], notice[1].to_json()):
+                return True  # another worker took it over after our lease ran out: it reports, not us
+            notice_json = notice[1].to_json()
+        return self._notify(clinic, kept, Notice.from_json(notice_json))
+
+    def _handle(
+        self, clinic: ClinicConfig, kept: KeptRequest, stop: threading.Event | None
+    ) -> tuple[str, Notice] | None:
+        """Replay on the system of record: (outcome, notice), or None when it cannot be done now."""
+        if self.services.outages.messages(clinic.id) is not None:
+            return None  # staff still has online booking switched off
+        chain = self.services.booking[clinic.id]
+        config = clinic.backends[0]
+        pace = self._paces.setdefault(config.replay_per_minute, self.pace_at(config.replay_per_minute / 60))
+        if not wait_for_token(pace, config.key, stop=stop):
+            return None
+        try:
+            if kept.kind == "cancel":
+                return self._cancel(clinic, chain, kept)
+            return self._book_or_move(clinic, chain, kept)
+        except BookingUnavailable as unavailable:
+            log.info("outbox: %s still unavailable (%s); request %s waits", clinic.id, unavailable, kept.id)
+            return None
+
+    def _cancel(self, clinic: ClinicConfig, chain: BackendChain, kept: KeptRequest) -> tuple[str, Notice]:
+        appointment = kept.request["appointment"]
+        slots = {"appointments": [appointment], "chosen_appointment": appointment["id"]}
+        try:
+            chain.cancel(appointment["id"], channel=Channel.SMS, patient_phone=kept.patient_phone)
+        except BookingError:
+            return "failed", self._notice(clinic, kept, "utter_outbox_cancel_failed", slots)
+        return "cancelled", self._notice(clinic, kept, "utter_outbox_cancelled", slots)
+
+    def _book_or_move(self, clinic: ClinicConfig, chain: BackendChain, kept: KeptRequest) -> tuple[str, Notice]:
+        request = kept.request
+        moving = request.get("appointment")
+        wanted = request.get("slot")
+        if wanted is not None:
+            made = self._already_made(chain, clinic, kept, wanted) or self._take_exactly(chain, clinic, kept, wanted)
+            if made is not None:
+                slots = {"offered": [slot_option(made)], "chosen_slot": made.slot_id}
+                response = "utter_outbox_moved" if moving else "utter_outbox_booked"
+                return ("moved" if moving else "booked"), self._notice(clinic, kept, response, slots)
+        return self._offer(clinic, chain, kept, wanted)
+
+    def _already_made(
+        self, chain: BackendChain, clinic: ClinicConfig, kept: KeptRequest, wanted: dict[str, Any]
+    ) -> OfferedSlot | None:
+        """The appointment at the wanted time an earlier attempt made before its answer was lost, if any."""
+        start = datetime.fromisoformat(wanted["start"])
+        for appointment in chain.appointments_for(clinic.id, kept.patient_phone, after=start - timedelta(seconds=1)):
+            moving = kept.request.get("appointment") or {}
+            if appointment.start == start and appointment.appointment_id != moving.get("id"):
+                slot_id = appointment.slot_id or appointment.appointment_id
+                return OfferedSlot(slot_id, clinic.id, appointment.practitioner_id, appointment.start, appointment.end)
+        return None
+
+    def _take_exactly(
+        self, chain: BackendChain, clinic: ClinicConfig, kept: KeptRequest, wanted: dict[str, Any]
+    ) -> OfferedSlot | None:
+        """Book (or move to) the wanted time on the system of record when it is free there; None otherwise.
+
+        A slot offered by a secondary has another id on the system of record: it is found again by its time.
+        """
+        start = datetime.fromisoformat(wanted["start"])
+        if start <= self.clock():
+            return None
+        day = start.astimezone(clinic.zone).date()
+        search = SlotSearch(clinic.id, day, day, practitioner_id=wanted.get("practitioner"), limit=400)
+        same_time = [slot for slot in chain.search(search) if slot.start == start and not slot.to_confirm]
+        for slot in same_time:
+            try:
+                moving = kept.request.get("appointment")
+                if moving:
+                    chain.reschedule(moving["id"], slot.slot_id, channel=Channel.SMS, patient_phone=kept.patient_phone)
+                else:
+                    chain.book(BookingRequest(slot.slot_id, kept.patient_phone, Channel.SMS))
+            except (SlotTaken, AppointmentNotFound):
+                continue
+            return slot
+        return None
+
+    def _offer(
+        self, clinic: ClinicConfig, chain: BackendChain, kept: KeptRequest, wanted: dict[str, Any] | None
+    ) -> tuple[str, Notice]:
+        """Free slots for what the patient asked, with their conversation set to pick one; or say none is free."""
+        request = kept.request
+        when = request.get("when")
+        if wanted is not None and not when:  # they had picked a time: look around it
+            start = datetime.fromisoformat(wanted["start"]).astimezone(clinic.zone)
+            when = {"first_day": start.date().isoformat(), "at": start.time().isoformat(timespec="minutes")}
+        found, outcome = find_slots(chain, clinic, when, request.get("practitioner"), self.clock())
+        found = [slot for slot in found if not slot.to_confirm]
+        slots: dict[str, Any] = {"when": when, "practitioner": request.get("practitioner")}
+        if request.get("appointment"):
+            slots |= {"appointments": [request["appointment"]], "chosen_appointment": request["appointment"]["id"]}
+        if not found:
+            return "none", self._notice(clinic, kept, "utter_outbox_nothing_free", slots)
+        slots |= {"offered": [slot_option(slot) for slot in found], "search_outcome": outcome}
+        picking = _picking(self.engine, _PICK_FLOWS[kept.kind], kept.language, slots, self.clock())
+        response = "utter_outbox_offer_move" if request.get("appointment") else "utter_outbox_offer"
+        return "offered", self._notice(clinic, kept, response, slots, picking)
+
+    def _notice(
+        self,
+        clinic: ClinicConfig,
+        kept: KeptRequest,
+        response: str,
+        slots: dict[str, Any],
+        conversation: dict[str, Any] | None = None,
+    ) -> Notice:
+        context = TurnContext(clinic, kept.patient_phone, str(Channel.SMS), self.clock())
+        reply = self.engine.say(Conversation(language=kept.language, slots=slots), context, response)
+        return Notice(sms_text(BotTurn(replies=[reply])), conversation)
+
+    # --- telling the patient ---
+
+    def _notify(self, clinic: ClinicConfig, kept: KeptRequest, notice: Notice) -> bool:
+        """Text the patient (within the clinic's texting hours, unless they opted out); True once done."""
+        database = self.services.database
+        if self._opted_out(kept.patient_phone):
+            return store.notified(database, kept.id, self.worker)
+        now = self.clock()
+        if not _texting_allowed(clinic, now):
+            store.release(database, kept.id, self.worker, until=_texting_starts(clinic, now))
+            return True  # nothing more to do for it now; the other requests of the clinic go on
+        if notice.conversation is not None:
+            with self.state.open(clinic.sms_number, kept.patient_phone) as held:
+                held.keep(notice.conversation, STATE_TTL_S)
+        try:
+            self.sender.send(clinic.sms_number, kept.patient_phone, notice.text)
+        except SendFailed as failed:
+            log.warning("outbox: text about request %s not sent (%s); it will be tried again", kept.id, failed)
+            store.release(database, kept.id, self.worker)
+            return False
+        log.info("outbox: request %s of %s handled and told", kept.id, mask_number(kept.patient_phone))
+        return store.notified(database, kept.id, self.worker)
+
+    def _opted_out(self, phone: str) -> bool:
+        with self.services.database.autocommit.connect() as connection:
+            return connection.scalar(select(Patient.opted_out_at).where(Patient.phone == phone)) is not None
+
+
+def _texting_hours(clinic: ClinicConfig, day: date) -> tuple[datetime, datetime]:
+    """When the clinic may text patients on `day` (its reminders' quiet hours), as local datetimes."""
+    hours = clinic.reminders.quiet_hours
+    allowed = hours.weekends if day.weekday() >= 5 else hours.weekdays
+    return datetime.combine(day, allowed.start, clinic.zone), datetime.combine(day, allowed.end, clinic.zone)
+
+
+def _texting_allowed(clinic: ClinicConfig, now: datetime) -> bool:
+    """Whether the clinic's texting hours allow a text now."""
+    start, end = _texting_hours(clinic, now.astimezone(clinic.zone).date())
+    return start <= now < end
+
+
+def _texting_starts(clinic: ClinicConfig, now: datetime) -> datetime:
+    """The next time the clinic may text, from `now` (outside its texting hours)."""
+    today = now.astimezone(clinic.zone).date()
+    start, _ = _texting_hours(clinic, today)
+    return start if now < start else _texting_hours(clinic, today + timedelta(days=1))[0]
+
+
+def _picking(engine: Engine, flow: str, language: str, slots: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A conversation waiting for the patient to pick one of the offered slots in `flow`, as the engine leaves
+    it after offering them itself."""
+    steps = engine.book.flows[flow].steps
+    call = next(index for index, step in enumerate(steps) if step.call == "find_slot")
+    pick = next(index for index, step in enumerate(engine.book.flows["find_slot"].steps) if step.id == "pick")
+    conversation = Conversation(
+        language=language,
+        stack=[Frame(flow, call), Frame("find_slot", pick, called=True)],
+        slots=dict(slots),
+        updated_at=now.timestamp(),
+    )
+    return conversation.to_dict()
