@@ -16,12 +16,14 @@ from bot.booking.outage import OutageSwitches
 from bot.booking.resilience import BackendChain, GuardedBackend, breaker_for
 from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
+from bot.channels.sms_sender import TwilioSender
 from bot.clinics.config import ClinicsFile, load_clinics
 from bot.clinics.sync import sync_clinics
 from bot.db.migrate import upgrade
 from bot.db.models import utcnow
 from bot.db.session import Database
 from bot.demo import book_demo_appointments, clinics_in_database
+from bot.outbox.pace import LocalTokenBucket, Pace, RedisTokenBucket
 from bot.settings import Settings
 from bot.state.in_process import InProcessStore
 from bot.state.redis_store import RedisStore, redis_client
@@ -29,6 +31,7 @@ from bot.state.store import StateStore
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
+    from bot.outbox.replay import Replayer
 
 #: How far ahead `rdvbot serve` and `seed-demo` keep slots generated.
 SLOT_HORIZON_DAYS = 21
@@ -103,6 +106,23 @@ def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) 
     warm_up()
     render.warm_up()
     return Assistant(services, Engine(book, actions), services.store, clock)
+
+
+def build_replayer(services: Services, assistant: Assistant) -> Replayer:
+    """The outbox's replayer: texts through Twilio when credentials are set, paced through Redis when there is one
+    (every worker shares each back-end's rate), else in this process."""
+    from bot.outbox.replay import Replayer
+
+    settings = services.settings
+    sender = None
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        sender = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url)
+    redis = services.redis
+
+    def pace_at(rate_per_s: float) -> Pace:
+        return RedisTokenBucket(redis, rate_per_s) if redis is not None else LocalTokenBucket(rate_per_s)
+
+    return Replayer(services, assistant.engine, services.store, sender, pace_at, clock=assistant.clock)
 
 
 def migrate_and_sync(services: Services) -> bool:

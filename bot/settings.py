@@ -24,6 +24,8 @@ class Settings:
     redis_url: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
+    #: Where Twilio's REST API is (tests and staging point it at a local server); Twilio's own when unset.
+    twilio_api_url: str | None = None
     public_base_url: str | None = None
     clinics_file: Path | None = None
     api_token: str | None = None
@@ -43,6 +45,7 @@ class Settings:
             redis_url=get("REDIS_URL"),
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_api_url=get("TWILIO_API_URL"),
             public_base_url=get("PUBLIC_BASE_URL"),
             clinics_file=Path(clinics) if clinics else None,
             api_token=get("RDVBOT_API_TOKEN"),

@@ -10,14 +10,26 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from rq import Queue, SimpleWorker
 
 from bot.booking.outage import end_outage, start_outage
 from bot.booking.slot_supply import generate_slots, import_slots
-from bot.bootstrap import SLOT_HORIZON_DAYS, Services, bootstrap, migrate_and_sync, prepare_database
+from bot.bootstrap import (
+    SLOT_HORIZON_DAYS,
+    Services,
+    bootstrap,
+    build_assistant,
+    build_replayer,
+    migrate_and_sync,
+    prepare_database,
+)
 from bot.clinics.config import ClinicsFileError, to_e164
 from bot.db.migrate import upgrade
 from bot.db.models import OUTAGE_MESSAGE_MAX
 from bot.db.session import DatabaseUnavailable
+from bot.outbox.store import waiting
+from bot.outbox.worker import QUEUE_NAME, schedule_drain, use_replayer
+from bot.state.masking import mask_number
 from rdvbot.chat import SignedSmsClient, run_chat, signing_services
 from rdvbot.server import is_loopback
 from rdvbot.server import serve as run_server
@@ -219,3 +231,47 @@ def outage_off(clinic_id: str) -> None:
         migrate_and_sync(services)
         ended = end_outage(services.database, clinic_id)
     click.echo(f"{clinic_id}: online booking is ON" + ("" if ended else " (it was not off)"))
+
+
+@main.group()
+def outbox() -> None:
+    """Requests kept while a clinic's booking system was down, replayed once it answers again."""
+
+
+@outbox.command("list")
+@click.option("--clinic", "clinic_id", help="Only this clinic (its id).")
+def outbox_list(clinic_id: str | None) -> None:
+    """Show the requests not done yet, oldest first (numbers masked)."""
+    with wired() as services:
+        migrate_and_sync(services)
+        kept = waiting(services.database, clinic_id)
+    for request in kept:
+        kept_at = f"{request.created_at:%Y-%m-%d %H:%M}"
+        who = f"{request.clinic_id} {mask_number(request.patient_phone)}"
+        click.echo(f"#{request.id} {kept_at} {who} {request.kind} {request.status} (tries: {request.attempts})")
+    click.echo(f"{len(kept)} waiting", err=True)
+
+
+@outbox.command("drain")
+def outbox_drain() -> None:
+    """Replay what can be replayed now, once, and text the patients (a worker does this every few seconds)."""
+    with wired() as services:
+        migrate_and_sync(services)
+        handled = build_replayer(services, build_assistant(services)).drain()
+    click.echo(f"{handled} request(s) handled")
+
+
+@main.command()
+def worker() -> None:
+    """Run an RQ worker with its scheduler (needs REDIS_URL): drains the outbox every few seconds."""
+    with wired() as services:
+        if services.redis is None:
+            fail("the worker needs REDIS_URL (without Redis, `rdvbot serve` drains the outbox itself)")
+        migrate_and_sync(services)
+        use_replayer(build_replayer(services, build_assistant(services)))
+        schedule_drain(services.redis, delay_s=0)
+        click.echo(f"rdvbot worker: queue {QUEUE_NAME}, draining the outbox", err=True)
+        # SimpleWorker runs jobs in this process: the replayer (flows, clinics, connections) is built once.
+        SimpleWorker([Queue(QUEUE_NAME, connection=services.redis)], connection=services.redis).work(
+            with_scheduler=True
+        )

@@ -36,9 +36,16 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        from bot.bootstrap import build_replayer
+        from bot.outbox.worker import DrainLoop
         from webhooks import create_app
 
-        return create_app()
+        app = create_app()
+        services = app.extensions["rdvbot"]
+        if services.redis is None:
+            # One process and no `rdvbot worker` to share jobs with: this process drains the outbox itself.
+            DrainLoop(build_replayer(services, app.extensions["rdvbot.assistant"])).start()
+        return app
 
 
 def serve(host: str, port: int, workers: int, threads: int) -> None:

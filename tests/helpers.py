@@ -33,14 +33,21 @@ def one_practitioner_clinic(availability: dict[str, list[str]], hours: dict[str,
 def fhir_clinic(
     base_url: str, schedules: dict[str, str], *more_backends: dict[str, object], **options: object
 ) -> ClinicsFile:
-    """Clinic "night" (open around the clock) with practitioners "owl" and "lark" booked on a FHIR server.
+    """Clinic "night" (open around the clock) with practitioners "owl" and "lark" booked on a FHIR server."""
+    return ClinicsFile.model_validate(fhir_clinic_data(base_url, schedules, *more_backends, **options))
+
+
+def fhir_clinic_data(
+    base_url: str, schedules: dict[str, str], *more_backends: dict[str, object], **options: object
+) -> dict[str, object]:
+    """The clinics file of `fhir_clinic`, as data (to write as YAML for a process of its own).
 
     `schedules` maps practitioners to the server's Schedule ids; `options` are more fields of that back-end
-    (fail_max, reset_s…); `more_backends` follow it in the chain.
+    (fail_max, reset_s…); `more_backends` follow it in the chain. Texting hours are around the clock too.
     """
     every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     fhir = {"kind": "fhir", "base_url": base_url, "timeout_s": 2.0, "schedules": schedules, **options}
-    return ClinicsFile.model_validate({"clinics": [{
+    return {"clinics": [{
         "id": "night", "name": {"fr": "Nuit", "en": "Night"}, "sms_number": "+15145550101", "phone": "+15145550102",
         "address": "1, rue Test", "hours": every_day, "statutory_holidays": False,
         "practitioners": [
@@ -48,4 +55,5 @@ def fhir_clinic(
             {"id": "lark", "name": {"fr": "Dr Alouette", "en": "Dr. Lark"}},
         ],
         "backends": [fhir, *more_backends],
-    }]})  # fmt: skip
+        "reminders": {"quiet_hours": {"weekdays": "00:00-24:00", "weekends": "00:00-24:00"}},
+    }]}  # fmt: skip

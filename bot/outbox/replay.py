@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 #: How long a worker holds a request; past it (a dead worker) another takes it over.
 LEASE = timedelta(minutes=2)
+#: A text that could not be sent is tried again after this long.
+SEND_RETRY = timedelta(minutes=1)
 #: How long a conversation set to a choice of slots is kept (the same as any conversation's state).
 STATE_TTL_S = 24 * 3600
 #: The flow and its `find_slot` call that a patient's conversation is set to when slots are offered by text.
@@ -87,15 +89,15 @@ class Replayer:
     services: Services
     engine: Engine
     state: StateStore
-    sender: SmsSender
+    sender: SmsSender | None  # None without Twilio credentials: texts wait until a worker can send them
     pace_at: Callable[[float], Pace]  # a token bucket for a rate in requests per second
     clock: Callable[[], datetime] = utcnow
     worker: str = field(default_factory=default_worker_name)
     _paces: dict[float, Pace] = field(default_factory=dict)
 
     def drain(self, limit: int = 1000, stop: threading.Event | None = None) -> int:
-        """Handle up to `limit` waiting requests; how many were handled on the back-end or told now. A clinic whose
-        back-end is still down is left for a later drain; a text outside texting hours waits for them."""
+        """Move up to `limit` waiting requests on; how many were (handled on the back-end, told, or put off until
+        texting hours or a retry). A clinic whose back-end is still down is left for a later drain."""
         waiting_on = {clinic.id for clinic in self.services.clinics.clinics}
         done = 0
         while done < limit and waiting_on and not (stop and stop.is_set()):
@@ -105,26 +107,31 @@ class Replayer:
             if self._advance(kept, stop):
                 done += 1
             else:
-                waiting_on.discard(kept.clinic_id)  # its back-end or its hours say: not now
+                waiting_on.discard(kept.clinic_id)  # its back-end cannot take requests now
         return done
 
     # --- one request ---
 
     def _advance(self, kept: KeptRequest, stop: threading.Event | None) -> bool:
+        """Move one claimed request on (handle it, then tell the patient); False when its clinic's back-end cannot
+        take it now."""
+        database = self.services.database
         clinic = self.services.clinics.by_id(kept.clinic_id)
         if clinic is None:  # the clinic left the clinics file: nobody can handle it, nobody should be texted
-            store.handled(self.services.database, kept.id, self.worker, "dropped", None)
-            return store.notified(self.services.database, kept.id, self.worker)
+            store.handled(database, kept.id, self.worker, "dropped", None)
+            return store.notified(database, kept.id, self.worker)
         notice_json = kept.notice
         if notice_json is None:
-            notice = self._handle(clinic, kept, stop)
-            if notice is None:
-                store.release(self.services.database, kept.id, self.worker)
+            handled = self._handle(clinic, kept, stop)
+            if handled is None:
+                store.release(database, kept.id, self.worker)
                 return False
-            if not store.handled(self.services.database, kept.id, self.worker, notice[0], notice[1].to_json()):
+            outcome, notice = handled
+            notice_json = notice.to_json()
+            if not store.handled(database, kept.id, self.worker, outcome, notice_json):
                 return True  # another worker took it over after our lease ran out: it reports, not us
-            notice_json = notice[1].to_json()
-        return self._notify(clinic, kept, Notice.from_json(notice_json))
+        self._notify(clinic, kept, Notice.from_json(notice_json))
+        return True
 
     def _handle(
         self, clinic: ClinicConfig, kept: KeptRequest, stop: threading.Event | None
@@ -238,15 +245,21 @@ class Replayer:
 
     # --- telling the patient ---
 
-    def _notify(self, clinic: ClinicConfig, kept: KeptRequest, notice: Notice) -> bool:
-        """Text the patient (within the clinic's texting hours, unless they opted out); True once done."""
+    def _notify(self, clinic: ClinicConfig, kept: KeptRequest, notice: Notice) -> None:
+        """Text the patient, unless they opted out; a text that cannot go now is put off (texting hours, Twilio
+        refusing it) and its request stays waiting until then."""
         database = self.services.database
         if self._opted_out(kept.patient_phone):
-            return store.notified(database, kept.id, self.worker)
+            store.notified(database, kept.id, self.worker)
+            return
         now = self.clock()
         if not _texting_allowed(clinic, now):
             store.release(database, kept.id, self.worker, until=_texting_starts(clinic, now))
-            return True  # nothing more to do for it now; the other requests of the clinic go on
+            return
+        if self.sender is None:
+            log.warning("outbox: request %s handled, but no Twilio credentials to text the patient", kept.id)
+            store.release(database, kept.id, self.worker, until=now + SEND_RETRY)
+            return
         if notice.conversation is not None:
             with self.state.open(clinic.sms_number, kept.patient_phone) as held:
                 held.keep(notice.conversation, STATE_TTL_S)
@@ -254,10 +267,10 @@ class Replayer:
             self.sender.send(clinic.sms_number, kept.patient_phone, notice.text)
         except SendFailed as failed:
             log.warning("outbox: text about request %s not sent (%s); it will be tried again", kept.id, failed)
-            store.release(database, kept.id, self.worker)
-            return False
+            store.release(database, kept.id, self.worker, until=now + SEND_RETRY)
+            return
         log.info("outbox: request %s of %s handled and told", kept.id, mask_number(kept.patient_phone))
-        return store.notified(database, kept.id, self.worker)
+        store.notified(database, kept.id, self.worker)
 
     def _opted_out(self, phone: str) -> bool:
         with self.services.database.autocommit.connect() as connection:

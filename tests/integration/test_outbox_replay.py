@@ -23,7 +23,7 @@ from bot.db.models import Appointment, AppointmentStatus, Channel, OutboxRequest
 from bot.db.patients import set_opted_out
 from bot.outbox import store
 from bot.outbox.pace import LocalTokenBucket, Pace
-from bot.outbox.replay import Replayer
+from bot.outbox.replay import SEND_RETRY, Replayer
 from bot.settings import Settings
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
@@ -168,8 +168,9 @@ def test_a_text_twilio_refused_is_sent_again_by_the_next_drain(
     [(_, start, practitioner)] = free_slots(services, monday_9am, 1)
     keep_booking(services, "+15145550146", start, practitioner)
     recorder.fail_next(1, 503)
-    assert replayer(services, recorder, monday_9am).drain() == 0
-    assert replayer(services, recorder, monday_9am).drain() == 1
+    assert replayer(services, recorder, monday_9am).drain() == 1  # booked; the text is put off
+    assert recorder.messages == [] and replayer(services, recorder, monday_9am).drain() == 0
+    assert replayer(services, recorder, monday_9am + SEND_RETRY).drain() == 1
     assert len(recorder.messages) == 1 and live_appointments(services, "+15145550146") == [start]
 
 
