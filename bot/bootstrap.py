@@ -12,6 +12,7 @@ from redis import Redis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.booking.fhir import FhirClient, FhirScheduler
+from bot.booking.mirror import AppointmentMirror
 from bot.booking.outage import OutageSwitches
 from bot.booking.resilience import BackendChain, GuardedBackend, breaker_for
 from bot.booking.slot_supply import generate_slots
@@ -85,7 +86,8 @@ def booking_chains(
             elif config.kind == "fhir" and config.base_url:
                 client = clients.setdefault(config.base_url, FhirClient(config.base_url, config.timeout_s))
                 guarded.append(GuardedBackend(FhirScheduler(clinic, config, client), breaker))
-        chains[clinic.id] = BackendChain(guarded)
+        remote_record = clinic.backends[0].kind != "sql"
+        chains[clinic.id] = BackendChain(guarded, AppointmentMirror(scheduler.database) if remote_record else None)
     return chains
 
 

@@ -23,7 +23,7 @@ from bot.actions.base import (
 )
 from bot.actions.outbox import keep_for_patient
 from bot.booking.finder import OFFERED, find_slots
-from bot.booking.port import BookingError, BookingRequest, SlotTaken
+from bot.booking.port import BookingError, BookingRequest, BookingUnavailable, SlotTaken
 
 
 class ActionSearchSlots(BotAction):
@@ -49,6 +49,8 @@ def _booking_outcome(
         attempt()
     except SlotTaken:
         return [SlotSet("booking_outcome", "taken")]
+    except BookingUnavailable:
+        raise  # not a refusal: the engine explains and offers to keep the request
     except BookingError:
         dispatcher.utter_message(response="utter_booking_failed")
         return [SlotSet("booking_outcome", "failed")]
@@ -102,7 +104,13 @@ class ActionListAppointments(BotAction):
         # At most OFFERED, earliest first: a longer list would not fit in two SMS segments.
         options = [appointment_option(a) for a in found[:OFFERED]]
         outcome = {0: "none", 1: "one"}.get(len(options), "several")
-        events = [SlotSet("appointments", options), SlotSet("appointments_found", outcome)]
+        # Told from what the clinic's system last said, because it does not answer now: the patient is told so.
+        from_mirror = any(a.as_of is not None for a in found)
+        events = [
+            SlotSet("appointments", options),
+            SlotSet("appointments_found", outcome),
+            SlotSet("appointments_as_of", from_mirror),
+        ]
         if len(options) == 1:
             events.append(SlotSet("chosen_appointment", options[0]["id"]))
         return events
@@ -122,6 +130,8 @@ class ActionCancelAppointment(BotAction):
                 channel=channel_of(tracker),
                 patient_phone=patient_of(tracker),
             )
+        except BookingUnavailable:
+            raise  # not a refusal: the engine explains and offers to keep the request
         except BookingError:
             dispatcher.utter_message(response="utter_cancel_failed")
             return []

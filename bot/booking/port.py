@@ -100,6 +100,8 @@ class BookedAppointment:
     backend: str = "sql"
     slot_id: str | None = None
     external_id: str | None = field(default=None, compare=False)
+    #: Set when this is what the back-end last said, at that time, because it does not answer now.
+    as_of: datetime | None = field(default=None, compare=False)
 
     @property
     def is_live(self) -> bool:

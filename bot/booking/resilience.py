@@ -30,6 +30,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from bot.booking.mirror import AppointmentMirror
 from bot.booking.port import (
     BackendFailure,
     BookedAppointment,
@@ -57,6 +58,9 @@ READ_ATTEMPTS, RETRY_WAIT_MAX_S = 2, 0.2
 RETRY_MIN_LEFT_S = 0.1
 #: The share of what is left of the turn that a back-end with others behind it may use for a read.
 FAILOVER_SHARE = 0.5
+#: The share of what is left of the turn any back-end call may use: the rest is for the patient's answer (the
+#: guidance and the offer to keep the request) to be composed within the webhook's budget.
+BACKEND_SHARE = 0.8
 
 
 class Probed(BookingBackend, Protocol):
@@ -222,7 +226,8 @@ class GuardedBackend:
         try:
             # The closed state's own `call`, not the breaker's: the breaker holds a lock for the whole call, which
             # would let one hung request hold every other turn of the process behind it.
-            return cast(Result, self.breaker.state.call(self._faulting, operation))
+            with share_of_turn(BACKEND_SHARE):
+                return cast(Result, self.breaker.state.call(self._faulting, operation))
         except pybreaker.CircuitBreakerError as error:
             raise BookingUnavailable(f"{self.name}: circuit open") from error
         except BackendFailure as error:
@@ -268,11 +273,14 @@ class BackendChain:
     system of record, never to a secondary, which would book the same time twice.
     """
 
-    def __init__(self, backends: list[GuardedBackend]) -> None:
+    def __init__(self, backends: list[GuardedBackend], mirror: AppointmentMirror | None = None) -> None:
+        """`mirror`: where a remote system of record's answers about appointments are kept for when it is down
+        (none for the built-in scheduler, whose database is the one that would be down)."""
         if not backends:
             raise ValueError("a chain needs at least one back-end")
         self.backends = backends
         self.name = backends[0].name
+        self.mirror = mirror
 
     @property
     def record(self) -> GuardedBackend:
@@ -295,24 +303,49 @@ class BackendChain:
 
     def book(self, request: BookingRequest) -> BookedAppointment:
         """Book on the system of record."""
-        return self.record.write(lambda: self.record.backend.book(request))
+        return self._mirrored(self.record.write(lambda: self.record.backend.book(request)))
 
     def cancel(self, appointment_id: str, *, channel: Channel, patient_phone: str | None = None) -> BookedAppointment:
         """Cancel on the system of record."""
-        return self.record.write(
-            lambda: self.record.backend.cancel(appointment_id, channel=channel, patient_phone=patient_phone)
+        return self._mirrored(
+            self.record.write(
+                lambda: self.record.backend.cancel(appointment_id, channel=channel, patient_phone=patient_phone)
+            )
         )
 
     def reschedule(
         self, appointment_id: str, new_slot_id: str, *, channel: Channel, patient_phone: str | None = None
     ) -> BookedAppointment:
         """Move an appointment on the system of record."""
-        return self.record.write(
+        moved = self.record.write(
             lambda: self.record.backend.reschedule(
                 appointment_id, new_slot_id, channel=channel, patient_phone=patient_phone
             )
         )
+        if self.mirror is not None:
+            self.mirror.remember([moved])
+            self.mirror.cancelled(self.name, appointment_id)
+        return moved
 
     def appointments_for(self, clinic_id: str, patient_phone: str, *, after: datetime) -> list[BookedAppointment]:
-        """The patient's appointments, from the system of record (only it knows them)."""
-        return self.record.read(lambda: self.record.backend.appointments_for(clinic_id, patient_phone, after=after))
+        """The patient's appointments from the system of record (only it knows them); while it does not answer,
+        what it last said, each marked `as_of`, when it ever said anything of this patient."""
+        try:
+            # With a mirror to fall back on, the system of record gets part of the turn: the rest is for the mirror.
+            with share_of_turn(FAILOVER_SHARE) if self.mirror else nullcontext():
+                found = self.record.read(
+                    lambda: self.record.backend.appointments_for(clinic_id, patient_phone, after=after)
+                )
+        except BookingUnavailable:
+            known = self.mirror.last_known(self.name, clinic_id, patient_phone, after) if self.mirror else None
+            if known is None:
+                raise
+            return known
+        if self.mirror is not None:
+            self.mirror.refresh(self.name, clinic_id, patient_phone, after, found)
+        return found
+
+    def _mirrored(self, appointment: BookedAppointment) -> BookedAppointment:
+        if self.mirror is not None:
+            self.mirror.remember([appointment])
+        return appointment

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pybreaker
@@ -21,6 +21,7 @@ from bot.booking.resilience import STATE_CACHE_S, BackendChain, GuardedBackend, 
 from bot.booking.sql import SqlScheduler
 from bot.bootstrap import booking_chains
 from bot.clinics.config import ClinicsFile
+from bot.clinics.sync import sync_clinics
 from bot.db.models import Channel
 from bot.db.session import Database
 from bot.deadline import turn_deadline
@@ -73,9 +74,19 @@ def prefix(redis_url: str) -> Iterator[str]:
 SCHEDULES = {"owl": "owl-sched", "lark": "lark-sched"}
 
 
-def chain_for(clinics: ClinicsFile, redis_url: str, prefix: str) -> BackendChain:
-    """Clinic "night"'s chain, its breakers in Redis under `prefix` (no SQL back-end, so no scheduler)."""
-    return booking_chains(clinics, None, redis_client(redis_url), prefix)["night"]  # type: ignore[arg-type]
+ChainFor = Callable[[ClinicsFile], BackendChain]
+
+
+@pytest.fixture
+def chain_for(redis_url: str, prefix: str, sqlite_url: str) -> ChainFor:
+    """Clinic "night"'s chain for a clinics file, its breakers in Redis under `prefix`, its mirror in SQLite."""
+    database = Database(sqlite_url)
+    sync_clinics(database, fhir_clinic("http://127.0.0.1:9/r4", SCHEDULES))
+
+    def chain(clinics: ClinicsFile) -> BackendChain:
+        return booking_chains(clinics, SqlScheduler(database, clinics), redis_client(redis_url), prefix)["night"]
+
+    return chain
 
 
 def fhir_calls(server: FhirTestServer, path_part: str = "/Slot") -> int:
@@ -89,9 +100,9 @@ def unavailable_after(chain: BackendChain, times: int) -> None:
 
 
 def test_the_breaker_opens_after_fail_max_faults_then_answers_at_once_without_calling(
-    primary: FhirTestServer, redis_url: str, prefix: str
+    primary: FhirTestServer, chain_for: ChainFor
 ) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES), redis_url, prefix)
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
     primary.set_fault("500")
     unavailable_after(chain, 3)  # fail_max = 3 (each read tried twice)
     calls = fhir_calls(primary)
@@ -104,9 +115,9 @@ def test_the_breaker_opens_after_fail_max_faults_then_answers_at_once_without_ca
 
 
 def test_a_hanging_back_end_costs_the_turn_budget_until_the_breaker_opens(
-    primary: FhirTestServer, redis_url: str, prefix: str
+    primary: FhirTestServer, chain_for: ChainFor
 ) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES), redis_url, prefix)
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
     primary.set_fault("hang")
     for _ in range(3):
         began = time.monotonic()
@@ -121,9 +132,9 @@ def test_a_hanging_back_end_costs_the_turn_budget_until_the_breaker_opens(
 
 
 def test_the_state_is_shared_with_another_process_through_redis_with_a_ttl(
-    primary: FhirTestServer, redis_url: str, prefix: str
+    primary: FhirTestServer, redis_url: str, prefix: str, chain_for: ChainFor
 ) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES), redis_url, prefix)
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
     assert [s.slot_id for s in chain.search(QUERY)][:1] == ["p-owl-0"]
     name = chain.record.name
     opener = (
@@ -144,9 +155,9 @@ def test_the_state_is_shared_with_another_process_through_redis_with_a_ttl(
 
 
 def test_the_probe_half_opens_and_closes_the_breaker_once_the_back_end_answers(
-    primary: FhirTestServer, redis_url: str, prefix: str
+    primary: FhirTestServer, chain_for: ChainFor
 ) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES, reset_s=0.5), redis_url, prefix)
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES, reset_s=0.5))
     primary.set_fault("503")
     unavailable_after(chain, 3)
     time.sleep(1.1)  # opened_at has one-second precision in pybreaker's sense: wait past it
@@ -162,8 +173,8 @@ def test_the_probe_half_opens_and_closes_the_breaker_once_the_back_end_answers(
     assert [r.path.rsplit("/", 1)[-1].split("?")[0] for r in primary.requests][-2:] == ["metadata", "Slot"]
 
 
-def test_reads_are_retried_once_and_writes_never(primary: FhirTestServer, redis_url: str, prefix: str) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES), redis_url, prefix)
+def test_reads_are_retried_once_and_writes_never(primary: FhirTestServer, chain_for: ChainFor) -> None:
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
     primary.fail_next(1, "reset", when=lambda r: "/Slot?" in r.path or r.path.endswith("/Slot"))
     assert chain.search(QUERY)  # the retry answered
     assert chain.record.breaker.fail_counter == 0
@@ -177,8 +188,8 @@ def test_reads_are_retried_once_and_writes_never(primary: FhirTestServer, redis_
     assert sum(1 for r in primary.requests if is_booking(r)) == 1
 
 
-def test_a_steady_back_end_costs_no_redis_writes(primary: FhirTestServer, redis_url: str, prefix: str) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES), redis_url, prefix)
+def test_a_steady_back_end_costs_no_redis_writes(primary: FhirTestServer, redis_url: str, chain_for: ChainFor) -> None:
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
     client = redis.Redis.from_url(redis_url)
 
     def writes() -> int:
@@ -192,9 +203,9 @@ def test_a_steady_back_end_costs_no_redis_writes(primary: FhirTestServer, redis_
 
 
 def test_one_hung_call_does_not_hold_the_other_turns_of_the_process(
-    primary: FhirTestServer, redis_url: str, prefix: str
+    primary: FhirTestServer, chain_for: ChainFor
 ) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES), redis_url, prefix)
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
     primary.set_fault("hang", when=lambda r: "owl-sched" in r.raw_query and "lark" not in r.raw_query)
     outcome: list[BaseException] = []
 
@@ -217,10 +228,10 @@ def test_one_hung_call_does_not_hold_the_other_turns_of_the_process(
 
 
 def test_reads_fall_over_to_the_secondary_as_to_be_confirmed_and_writes_never_go_there(
-    primary: FhirTestServer, secondary: FhirTestServer, redis_url: str, prefix: str
+    primary: FhirTestServer, secondary: FhirTestServer, chain_for: ChainFor
 ) -> None:
     second = {"kind": "fhir", "base_url": secondary.base_url, "schedules": SCHEDULES}
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES, second), redis_url, prefix)
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES, second))
     assert not any(s.to_confirm for s in chain.search(QUERY))
     primary.set_fault("hang")
     with turn_deadline(1.0):

@@ -177,3 +177,46 @@ def test_a_replayed_booking_whose_answer_was_lost_is_made_once(
         [text] = recorder.messages
     assert "10 h 20" in text.body
     assert len(primary.resources("Appointment")) == 1
+
+
+def test_while_the_system_is_down_appointments_are_told_as_last_known_and_a_cancellation_is_kept(
+    tmp_path: Path, sqlite_url: str, primary: FhirTestServer
+) -> None:
+    services = wired(tmp_path, sqlite_url, fhir_clinic_data(primary.base_url, SCHEDULES, fail_max=100))
+    patient = texting(services)
+    patient.send("rdv demain matin")
+    patient.send("1")
+    assert patient.send("oui")[0].startswith("C'est réservé")
+    stranger = SignedSmsClient(
+        create_app({"TESTING": True, "SERVICES": services}).test_client(),
+        TOKEN,
+        BASE_URL,
+        CLINIC_NUMBER,
+        "+15145550156",
+    )
+
+    primary.set_fault("hang")
+    told, took = timed(patient, "c'est quand mon rdv?")
+    assert took < 2.0
+    assert told.startswith("Selon nos derniers renseignements (notre système ne répond pas en ce moment)")
+    assert "\n1) " in told and "9 h" in told, told
+    assert "ne répond pas" in stranger.send("c'est quand mon rdv?")[0], "nothing known of this number: guidance"
+
+    asked = patient.send("je veux annuler mon rdv")[0]  # the only one, from the mirror: asked at once
+    assert asked.startswith("Annuler votre rendez-vous du ") and "9 h" in asked, asked
+    reply = patient.send("oui")[0]
+    assert "ne répond pas" in reply and reply.endswith("OUI ou NON"), reply
+    assert patient.send("oui")[0].startswith("C'est noté")
+    [kept] = store.waiting(services.database)
+    assert kept.kind == "cancel"
+
+    primary.clear_fault()
+    with TwilioRecorder() as recorder:
+        replayer = build_replayer(services, build_assistant(services))
+        replayer.sender = TwilioSender(FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, api_base_url=recorder.base_url)
+        assert replayer.drain() == 1
+        [text] = recorder.messages
+    assert text.body.startswith("Nuit: c'est fait, votre rendez-vous du ") and text.body.endswith("est annulé.")
+    [appointment] = primary.resources("Appointment")
+    assert appointment["status"] == "cancelled"
+    assert patient.send("c'est quand mon rdv?")[0].startswith("Je ne trouve aucun rendez-vous")
