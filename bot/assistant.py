@@ -13,18 +13,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.actions.clinic import unavailable_response
 from bot.bootstrap import Services
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig
 from bot.db.models import Channel, utcnow
 from bot.db.patients import patient_language, remember_language, set_opted_out
+from bot.db.session import DatabaseUnavailable
 from bot.db.webhooks import claim, record_answer
 from bot.deadline import turn_deadline
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
 from bot.engine.replies import BotTurn, Reply
 from bot.nlu import Keyword, Understanding, Urgency, detect_language, understand
+from bot.spool import SpooledMessage, SpoolReplay
 from bot.state.masking import mask_number
 from bot.state.store import HeldConversation, StateStore
 
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 STATE_TTL_S = 24 * 3600
 #: A turn's budget: past it the patient gets the fallback guidance, well within SPEC §5's 2 s.
 TURN_BUDGET_S = 1.5
+#: A spooled message's turn: nobody waits on a webhook for it.
+REPLAY_BUDGET_S = 10.0
 #: Turns running at once per process. Past that (a hung database holding them, or a surge) a message is
 #: answered with the guidance at once instead of queueing: shed, never a 5xx (SPEC §5).
 TURN_WORKERS = 32
@@ -70,11 +76,14 @@ class Assistant:
         store: StateStore,
         clock: Callable[[], datetime] = utcnow,
         max_turns: int = TURN_WORKERS,
+        spool: SpoolReplay | None = None,
     ) -> None:
+        """`spool`: where messages go that our own database could not take, to be replayed once it can."""
         self.services = services
         self.engine = engine
         self.store = store
         self.clock = clock
+        self.spool = spool
         # Threads of their own: a turn stuck on a hung database keeps one; the webhook's thread stays free.
         self._turns = ThreadPoolExecutor(max_workers=max_turns, thread_name_prefix="rdvbot-turn")
         self._free_turns = threading.BoundedSemaphore(max_turns)
@@ -91,18 +100,56 @@ class Assistant:
             return BotTurn(replies=[UNKNOWN_CLINIC])
         if not self._free_turns.acquire(blocking=False):
             log.warning("every turn worker is busy; %s answered with the guidance", mask_number(inbound.patient_number))
-            return self.fallback(clinic, inbound)
+            return self._spooled_fallback(clinic, inbound)
         turn = self._turns.submit(self._respond_within, clinic, inbound, budget_s)
         try:
-            return turn.result(timeout=budget_s)
+            answered = turn.result(timeout=budget_s)
         except TimeoutError:
             if turn.cancel():  # never started, so it will not release its worker itself
                 self._free_turns.release()
             log.warning(
                 "turn for %s ran past %.1f s; answered with the fallback", mask_number(inbound.patient_number), budget_s
             )
+            return self._spooled_fallback(clinic, inbound)
+        except (SQLAlchemyError, DatabaseUnavailable):
+            log.exception(
+                "database failed in the turn for %s; answered with the fallback", mask_number(inbound.patient_number)
+            )
+            return self._spooled_fallback(clinic, inbound)
         except Exception:
             log.exception("turn for %s failed; answered with the fallback", mask_number(inbound.patient_number))
+            return self.fallback(clinic, inbound)
+        if self.spool is not None and self.spool.spool.has_pending():
+            self.spool.kick()  # the database answers again: what it missed is replayed, in the background
+        return answered
+
+    def replay(self, message: SpooledMessage) -> BotTurn | None:
+        """Handle a message kept while the database was down, as if it had just arrived; None when it was handled
+        already (a turn that finished late, or a retry). Raises while the database still cannot take it."""
+        clinic = self.services.clinics.by_number(message.clinic_number)
+        if clinic is None:
+            return None
+        inbound = Inbound(message.clinic_number, message.patient_number, message.text, message.channel, message.sid)
+        with turn_deadline(REPLAY_BUDGET_S):
+            return self._respond(clinic, inbound, answer_retries=False, received_at=message.received_at)
+
+    def _spooled_fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
+        """The guidance now, and the message kept to be handled once the database can take it (a message without a
+        sid could not be told from its retries: it is not kept)."""
+        if self.spool is not None and inbound.sid:
+            try:
+                self.spool.spool.keep(
+                    SpooledMessage(
+                        inbound.clinic_number,
+                        inbound.patient_number,
+                        inbound.text,
+                        inbound.channel,
+                        inbound.sid,
+                        self.clock(),
+                    )
+                )
+            except OSError:
+                log.exception("could not spool the message of %s", mask_number(inbound.patient_number))
         return self.fallback(clinic, inbound)
 
     def fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
@@ -117,12 +164,19 @@ class Assistant:
     def _respond_within(self, clinic: ClinicConfig, inbound: Inbound, budget_s: float) -> BotTurn:
         try:
             with turn_deadline(budget_s):
-                return self._respond(clinic, inbound)
+                return self._respond(clinic, inbound) or BotTurn()
         finally:
             self._free_turns.release()  # only now: a turn that overran its budget still holds its worker
 
-    def _respond(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
-        """The answer to one message; a message whose sid was already handled gets the recorded answer."""
+    def _respond(
+        self,
+        clinic: ClinicConfig,
+        inbound: Inbound,
+        answer_retries: bool = True,
+        received_at: datetime | None = None,
+    ) -> BotTurn | None:
+        """The answer to one message; a message whose sid was already handled gets the recorded answer (or None,
+        unless `answer_retries`). `received_at`: when a replayed message really arrived."""
         with self.store.open(inbound.clinic_number, inbound.patient_number) as held:
             if inbound.sid:
                 first, recorded = claim(
@@ -130,20 +184,29 @@ class Assistant:
                 )
                 if not first:
                     # A retry: same answer, no second action. While the first is still running, say nothing twice.
+                    if not answer_retries:
+                        return None
                     return BotTurn.from_dict(recorded) if recorded else BotTurn()
-            turn = self._converse(clinic, inbound, held)
+            turn = self._converse(clinic, inbound, held, received_at)
             if inbound.sid:
                 # Recorded before the lock is released, so that a retry waiting for it finds the answer.
                 record_answer(self.services.database, inbound.sid, str(inbound.channel), turn.to_dict())
         return turn
 
-    def _converse(self, clinic: ClinicConfig, inbound: Inbound, held: HeldConversation) -> BotTurn:
+    def _converse(
+        self, clinic: ClinicConfig, inbound: Inbound, held: HeldConversation, received_at: datetime | None = None
+    ) -> BotTurn:
         now = self.clock()
         understanding = understand(
             inbound.text,
             today=now.astimezone(clinic.zone).date(),
             practitioners={p.id: [p.name.fr, p.name.en] for p in clinic.practitioners},
         )
+        moved_on = received_at is not None and (held.state or {}).get("updated_at", 0) > received_at.timestamp()
+        if moved_on and understanding.keyword is None and understanding.urgency is None:
+            # A replayed message the patient went past (they wrote again once we answered): answering it now would
+            # only confuse them. STOP and the like are still obeyed, and safety still answered.
+            return BotTurn()
         if held.state:
             conversation = Conversation.from_dict(held.state)
         else:

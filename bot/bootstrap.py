@@ -26,6 +26,7 @@ from bot.db.session import Database
 from bot.demo import book_demo_appointments, clinics_in_database
 from bot.outbox.pace import LocalTokenBucket, Pace, RedisTokenBucket
 from bot.settings import Settings
+from bot.spool import InboundSpool, SpoolReplay
 from bot.state.in_process import InProcessStore
 from bot.state.redis_store import RedisStore, redis_client
 from bot.state.store import StateStore
@@ -107,7 +108,18 @@ def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) 
     use_services(services)
     warm_up()
     render.warm_up()
-    return Assistant(services, Engine(book, actions), services.store, clock)
+    assistant = Assistant(services, Engine(book, actions), services.store, clock)
+    if services.settings.spool_dir is not None:
+        spool = InboundSpool(services.settings.spool_dir)
+        assistant.spool = SpoolReplay(spool, assistant.replay, twilio_sender(services.settings))
+    return assistant
+
+
+def twilio_sender(settings: Settings) -> TwilioSender | None:
+    """Texts through Twilio's REST API when credentials are set."""
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        return TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url)
+    return None
 
 
 def build_replayer(services: Services, assistant: Assistant) -> Replayer:
@@ -115,10 +127,7 @@ def build_replayer(services: Services, assistant: Assistant) -> Replayer:
     (every worker shares each back-end's rate), else in this process."""
     from bot.outbox.replay import Replayer
 
-    settings = services.settings
-    sender = None
-    if settings.twilio_account_sid and settings.twilio_auth_token:
-        sender = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url)
+    sender = twilio_sender(services.settings)
     redis = services.redis
 
     def pace_at(rate_per_s: float) -> Pace:

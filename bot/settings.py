@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///rdvbot.db"
+#: Where messages wait when the database cannot take them (relative to the working directory, like the SQLite file).
+DEFAULT_SPOOL_DIR = Path("rdvbot-spool")
 
 
 def demo_clinics_file() -> Path:
@@ -29,6 +31,8 @@ class Settings:
     public_base_url: str | None = None
     clinics_file: Path | None = None
     api_token: str | None = None
+    #: None: messages the database cannot take are answered with the guidance but not kept (tests opt in).
+    spool_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +53,7 @@ class Settings:
             public_base_url=get("PUBLIC_BASE_URL"),
             clinics_file=Path(clinics) if clinics else None,
             api_token=get("RDVBOT_API_TOKEN"),
+            spool_dir=Path(get("RDVBOT_SPOOL_DIR") or DEFAULT_SPOOL_DIR),
         )
 
     @property

@@ -275,3 +275,20 @@ def worker() -> None:
         SimpleWorker([Queue(QUEUE_NAME, connection=services.redis)], connection=services.redis).work(
             with_scheduler=True
         )
+
+
+@main.group()
+def spool() -> None:
+    """Messages that arrived while the database could not take them (RDVBOT_SPOOL_DIR)."""
+
+
+@spool.command("replay")
+def spool_replay() -> None:
+    """Handle the spooled messages now and text their answers (the app also does it once the database is back)."""
+    with wired() as services:
+        migrate_and_sync(services)
+        assistant = build_assistant(services)
+        if assistant.spool is None:
+            fail("no spool directory is configured")
+        handled = assistant.spool.run()
+    click.echo(f"{handled} spooled message(s) handled")

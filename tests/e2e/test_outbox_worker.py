@@ -14,8 +14,10 @@ import pytest
 import redis
 
 from bot.bootstrap import bootstrap, prepare_database
+from bot.db.models import Channel
 from bot.outbox import store
 from bot.settings import Settings
+from bot.spool import InboundSpool, SpooledMessage
 from tests.e2e.test_cli import rdvbot, rdvbot_env
 from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 
@@ -105,3 +107,13 @@ def test_outbox_list_and_drain_from_the_command_line(
     assert waiting.status == "notifying"
     refused = rdvbot(tmp_path, "worker")
     assert refused.returncode == 2 and "needs REDIS_URL" in refused.stderr
+
+
+def test_spool_replay_from_the_command_line(tmp_path: Path) -> None:
+    spool = InboundSpool(tmp_path / "spool")
+    spool.keep(SpooledMessage("+15145550100", PATIENT, "STOP", Channel.SMS, "SM" + "1" * 32, datetime.now(UTC)))
+    replayed = rdvbot(tmp_path, "spool", "replay", RDVBOT_SPOOL_DIR=str(tmp_path / "spool"))
+    assert replayed.returncode == 0, replayed.stderr
+    assert "1 spooled message(s) handled" in replayed.stdout
+    assert "no Twilio credentials" in replayed.stderr
+    assert not spool.has_pending()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.settings import Settings, demo_clinics_file
+from bot.settings import DEFAULT_SPOOL_DIR, Settings, demo_clinics_file
 
 
 def test_nothing_configured_means_sqlite_in_process_and_the_demo_clinic() -> None:
@@ -24,6 +24,8 @@ def test_every_contract_variable_is_read() -> None:
             "PUBLIC_BASE_URL": "https://rdv.example.org",
             "RDVBOT_CLINICS": "/etc/rdvbot/clinics.yaml",
             "RDVBOT_API_TOKEN": "api",
+            "RDVBOT_SPOOL_DIR": "/var/spool/rdvbot",
+            "TWILIO_API_URL": "http://127.0.0.1:8099",
         }
     )
     assert settings == Settings(
@@ -34,9 +36,12 @@ def test_every_contract_variable_is_read() -> None:
         public_base_url="https://rdv.example.org",
         clinics_file=Path("/etc/rdvbot/clinics.yaml"),
         api_token="api",
+        spool_dir=Path("/var/spool/rdvbot"),
+        twilio_api_url="http://127.0.0.1:8099",
     )
 
 
 def test_blank_values_are_unset() -> None:
     settings = Settings.from_env({"DATABASE_URL": "  ", "REDIS_URL": "", "TWILIO_AUTH_TOKEN": " "})
-    assert settings == Settings()
+    # Messages the database cannot take are spooled unless configured elsewhere: next to the default SQLite file.
+    assert settings == Settings(spool_dir=DEFAULT_SPOOL_DIR)
