@@ -1,4 +1,5 @@
-"""The clinic API (`/api/v1`, JSON, bearer token RDVBOT_API_TOKEN): the staff outage switch so far."""
+"""The clinic API (`/api/v1`, JSON, bearer token RDVBOT_API_TOKEN): the staff outage switch, and the requests
+kept while online booking could not take them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, jsonify, request
 
 from bot.booking.outage import end_outage, outage_of, start_outage
+from bot.outbox.store import waiting
 from webhooks.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -71,6 +73,30 @@ def delete_outage(clinic_id: str) -> Response:
     _known_clinic(clinic_id)
     end_outage(services().database, clinic_id)
     return jsonify(_outage_json(clinic_id))
+
+
+@bp.get("/clinics/<clinic_id>/outbox")
+def get_outbox(clinic_id: str) -> Response:
+    """The clinic's kept requests not done yet, oldest first: who, what was asked, where each stands."""
+    _known_clinic(clinic_id)
+    kept = waiting(services().database, clinic_id)
+    return jsonify(
+        clinic=clinic_id,
+        waiting=[
+            {
+                "id": request.id,
+                "patient_phone": request.patient_phone,
+                "language": request.language,
+                "kind": request.kind,
+                "request": request.request,
+                "status": str(request.status),
+                "attempts": request.attempts,
+                "kept_at": request.created_at.isoformat(),
+                "outcome": request.outcome,
+            }
+            for request in kept
+        ],
+    )
 
 
 @bp.errorhandler(404)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
 
+from bot.booking.outage import SWITCH_CACHE_S
 from bot.bootstrap import Services
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
@@ -74,3 +76,23 @@ def test_an_unknown_clinic_is_a_json_404(api: FlaskClient) -> None:
     answer = api.get("/api/v1/clinics/nowhere/outage", headers=AUTH)
     assert answer.status_code == 404
     assert answer.json == {"error": 'no clinic "nowhere"'}
+
+
+def test_staff_see_the_requests_kept_during_an_outage(
+    api: FlaskClient, api_services: Services, monday_9am: datetime
+) -> None:
+    assert api.get("/api/v1/clinics/demo-plateau/outbox").status_code == 401
+    assert api.get("/api/v1/clinics/demo-plateau/outbox", headers=AUTH).json == {
+        "clinic": "demo-plateau",
+        "waiting": [],
+    }
+    api.put(OUTAGE, json=MESSAGES, headers=AUTH)
+    time.sleep(SWITCH_CACHE_S)
+    app = create_app({"TESTING": True, "SERVICES": api_services, "CLOCK": lambda: monday_9am})
+    patient = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, "+15145550148")
+    assert patient.send("rdv jeudi après-midi")[0].endswith("OUI ou NON")
+    patient.send("oui")
+    [kept] = api.get("/api/v1/clinics/demo-plateau/outbox", headers=AUTH).json["waiting"]
+    assert (kept["patient_phone"], kept["kind"], kept["status"]) == ("+15145550148", "book", "pending")
+    assert kept["request"]["when"]["part_of_day"] == "afternoon"
+    assert api.get("/api/v1/clinics/nowhere/outbox", headers=AUTH).status_code == 404
