@@ -16,6 +16,7 @@ from bot.booking.mirror import AppointmentMirror
 from bot.booking.outage import OutageSwitches
 from bot.booking.resilience import BackendChain, GuardedBackend, breaker_for
 from bot.booking.slot_supply import generate_slots
+from bot.booking.smart import NearbySource, SmartDirectory
 from bot.booking.sql import SqlScheduler
 from bot.channels.sms_sender import TwilioSender
 from bot.clinics.config import ClinicsFile, load_clinics
@@ -54,6 +55,8 @@ class Services:
     outages: OutageSwitches
     #: Each clinic's back-ends, by clinic id, each behind its shared circuit breaker.
     booking: dict[str, BackendChain]
+    #: Each clinic's SMART Scheduling Links publishers of nearby clinics, with what counts as near.
+    nearby: dict[str, list[NearbySource]] = field(default_factory=dict)
     redis: Redis | None = None
     store: StateStore = field(default_factory=InProcessStore)
 
@@ -67,7 +70,22 @@ def bootstrap(settings: Settings | None = None) -> Services:
     store: StateStore = RedisStore(redis) if redis is not None else InProcessStore()
     scheduler = SqlScheduler(database, clinics)
     booking = booking_chains(clinics, scheduler, redis)
-    return Services(settings, clinics, database, scheduler, OutageSwitches(database), booking, redis, store)
+    nearby = nearby_sources(clinics)
+    return Services(settings, clinics, database, scheduler, OutageSwitches(database), booking, nearby, redis, store)
+
+
+def nearby_sources(clinics: ClinicsFile) -> dict[str, list[NearbySource]]:
+    """Each clinic's `smart` back-ends: publishers of other clinics' open slots (one directory per manifest)."""
+    directories: dict[str, SmartDirectory] = {}
+    sources: dict[str, list[NearbySource]] = {}
+    for clinic in clinics.clinics:
+        for config in clinic.backends:
+            if config.kind == "smart" and config.base_url:
+                directory = directories.setdefault(
+                    config.base_url, SmartDirectory(config.base_url, timeout_s=config.timeout_s)
+                )
+                sources.setdefault(clinic.id, []).append(NearbySource(directory, tuple(config.near)))
+    return sources
 
 
 def booking_chains(

@@ -12,6 +12,7 @@ from bot.actions.appointments import (
 )
 from bot.actions.base import BotAction
 from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus, ActionExplainUnavailable
+from bot.actions.nearby import ActionFindNearby
 from bot.actions.outbox import ActionKeepRequest
 
 ALL_ACTIONS: tuple[type[BotAction], ...] = (
@@ -24,6 +25,7 @@ ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionChangeLanguage,
     ActionExplainUnavailable,
     ActionKeepRequest,
+    ActionFindNearby,
 )
 
 

@@ -413,3 +413,23 @@ def _matching_locations(locations: Mapping[str, Location], near: Sequence[str]) 
         ):
             kept.add(location_id)
     return kept
+
+
+@dataclass(frozen=True)
+class NearbySource:
+    """A publisher of other clinics' open slots, and what counts as near the clinic that offers them."""
+
+    directory: SmartDirectory
+    near: tuple[str, ...] = ()
+
+
+def earliest_nearby(sources: Sequence[NearbySource], after: datetime, limit: int) -> list[NearbyOffer]:
+    """The earliest open slots of nearby clinics from every source, one per place, earliest first; a publisher that
+    cannot be read (and was never read) gives nothing rather than failing the patient's turn."""
+    offers: list[NearbyOffer] = []
+    for source in sources:
+        try:
+            offers += source.directory.earliest(after, limit=limit, near=source.near)
+        except DiscoveryUnavailable as unavailable:
+            log.warning("nearby slots unavailable from %s: %s", source.directory.manifest_url, unavailable)
+    return sorted(offers, key=lambda offer: offer.start)[:limit]

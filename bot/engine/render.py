@@ -109,8 +109,10 @@ class Renderer:
         if "start" not in option:
             return day_label(date.fromisoformat(option["first_day"]), language)
         start = datetime.fromisoformat(option["start"]).astimezone(self.clinic.zone)
-        practitioner = self.practitioner_name(option.get("practitioner"), language)
         label = moment_label(start, language, short=True)
+        if "place" in option:  # another clinic's open slot: where, when, and how to book it there
+            return f"{option['place']}, {label}: {option['contact']}"
+        practitioner = self.practitioner_name(option.get("practitioner"), language)
         label = f"{label}, {practitioner}" if practitioner else label
         return label + TO_CONFIRM[language] if option.get("to_confirm") else label
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.actions import registry
+from bot.actions.nearby import LINK_MAX, PLACE_MAX
 from bot.channels.sms import sms_text
 from bot.clinics.config import MAX_ADDRESS, MAX_NAME, ClinicConfig, ClinicsFile
 from bot.db.models import OUTAGE_MESSAGE_MAX
@@ -54,6 +55,7 @@ def longest_slots() -> dict[str, object]:
         "search_outcome": "nearest",
         "when": {"first_day": "2026-09-28", "last_day": "2026-09-30", "part_of_day": "afternoon", "at": "12:40"},
         "date_choices": [{"first_day": "2026-09-30"}, {"first_day": "2026-12-09"}],
+        "nearby": [{"place": "P" * PLACE_MAX, "start": LONG_MOMENT.isoformat(), "contact": "x" * LINK_MAX}] * 2,
     }
 
 
