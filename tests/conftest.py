@@ -25,6 +25,7 @@ from bot.clinics.sync import sync_clinics
 from bot.db.migrate import upgrade
 from bot.db.session import Database
 from bot.settings import Settings, demo_clinics_file
+from bot.state.redis_store import redis_client
 from rdvbot.chat import SignedSmsClient
 from tests.helpers import quiet_monday
 from webhooks import create_app
@@ -69,6 +70,24 @@ def redis_url() -> str:
     except redis.RedisError as error:
         service_missing("Redis", str(error))
     return REDIS_TEST_URL
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    """The production client configuration, on the test Redis."""
+    client = redis_client(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def prefix(client: redis.Redis) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"rdvbot-test-{uuid.uuid4().hex}:"
+    yield prefix
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(scope="session")

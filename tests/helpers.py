@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
 from bot.db.models import utcnow
+
+
+@dataclass
+class FakeClock:
+    """A monotonic clock that moves only when told to."""
+
+    now: float = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 def quiet_monday(clinic: ClinicConfig, at_least_days_ahead: int = 2) -> date:

@@ -21,6 +21,8 @@ from socketserver import TCPServer
 from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
 
+from tests.local_server import ServedInThread
+
 # CI copies /work/shared next to the repository, so the fixtures are found relative to it, never by absolute path.
 SMART_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "smart-scheduling-links"
 UPSTREAM_PREFIX = "https://raw.githubusercontent.com/smart-on-fhir/smart-scheduling-links/master/examples/"
@@ -43,10 +45,11 @@ class _Fault:
     seconds: float = 0.0  # hang: how long before answering; drip: the pause between two bytes
 
 
-class SmartPublisher:
+class SmartPublisher(ServedInThread):
     """A SMART Scheduling Links publisher on a free port of 127.0.0.1, serving from a daemon thread."""
 
     def __init__(self, fixtures_dir: Path = SMART_FIXTURES) -> None:
+        super().__init__()
         if not (fixtures_dir / MANIFEST_FILE).is_file():
             raise FileNotFoundError(f"{fixtures_dir}: fixtures are expected in <repository>/../shared/fixtures")
         self._files = {
@@ -57,45 +60,15 @@ class SmartPublisher:
         self._lock = threading.Condition()  # files, faults and recorded requests; wait_for() waits on it
         self._faults: dict[str, _Fault] = {}
         self._requests: list[RecordedRequest] = []
-        self._released = threading.Event()  # set by stop(): hung and dripping handlers give up at once
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- life cycle ---
-
-    def start(self) -> SmartPublisher:
-        """Listen on a free port and serve."""
-        self._released.clear()
-        self._httpd = _Server(self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="SmartPublisher", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Release hung requests, stop serving and close the listening socket. Safe to call twice."""
-        httpd, thread = self._httpd, self._thread
-        if httpd is None or thread is None:
-            return
-        self._released.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> SmartPublisher:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+    def make_server(self) -> _Server:
+        """The HTTP server on a free port of 127.0.0.1."""
+        return _Server(self)
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT/`, under which every file is served; only while started."""
-        if self._httpd is None:
-            raise RuntimeError("SmartPublisher is not running")
-        return f"http://127.0.0.1:{self._httpd.server_port}/"
+        return f"http://127.0.0.1:{self.server_port}/"
 
     @property
     def manifest_url(self) -> str:
@@ -183,7 +156,7 @@ class SmartPublisher:
         if body is not None and name == MANIFEST:
             body = body.replace(UPSTREAM_PREFIX.encode(), self.base_url.encode())
             headers["Content-Type"] = "application/json"
-        if fault is not None and fault.kind == "hang" and self._released.wait(fault.seconds):
+        if fault is not None and fault.kind == "hang" and self.released.wait(fault.seconds):
             return  # stopped while hanging: leave without an answer
         if fault is not None and fault.kind == "status":
             handler.answer(fault.status, b"", {})
@@ -195,7 +168,7 @@ class SmartPublisher:
         if handler.headers.get("If-None-Match") == headers["ETag"]:
             handler.answer(304, b"", headers)
         elif fault is not None and fault.kind == "drip":
-            handler.answer(200, body, headers, drip=(fault.seconds, self._released))
+            handler.answer(200, body, headers, drip=(fault.seconds, self.released))
         else:
             handler.answer(200, body, headers)
 

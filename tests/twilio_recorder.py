@@ -37,6 +37,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sms.segments import segment_count
+from tests.local_server import ServedInThread
 
 #: Shaped like real credentials (AC + 32 hex digits, a 32-hex-digit token), obviously fake.
 FAKE_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -74,7 +75,7 @@ class _Failure:
     message: str
 
 
-class TwilioRecorder:
+class TwilioRecorder(ServedInThread):
     """Twilio's Messages endpoint on a free port of 127.0.0.1, served from a daemon thread; see the module docstring.
 
     Use it as a context manager (`with TwilioRecorder() as recorder:`); faults can be queued from the test thread at
@@ -82,6 +83,7 @@ class TwilioRecorder:
     """
 
     def __init__(self, account_sid: str = FAKE_ACCOUNT_SID, auth_token: str = FAKE_AUTH_TOKEN) -> None:
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         # One condition guards the records and the fault queues; wait_for() sleeps on it until a message arrives.
@@ -91,55 +93,20 @@ class TwilioRecorder:
         self._failures: deque[_Failure] = deque()
         self._hangs: deque[float] = deque()
         self._errors: list[str] = []
-        # Set by close(): hung requests stop waiting and hang up unanswered, so closing never waits for them.
-        self._closing = threading.Event()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- life cycle ---
-
-    def start(self) -> TwilioRecorder:
-        """Listen on a free port of 127.0.0.1 and serve from a daemon thread."""
-        if self._httpd is not None:
-            raise RuntimeError("TwilioRecorder already started")
-        self._closing.clear()
-        httpd = _HTTPServer(self)
-        # A short poll interval: shutdown() waits for the serving loop to notice, up to one interval.
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"TwilioRecorder:{httpd.server_port}",
-            daemon=True,
-        )
-        self._httpd = httpd
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop serving and release hung requests (unanswered). Safe to call twice."""
-        httpd, thread = self._httpd, self._thread
-        if httpd is None or thread is None:
-            return
-        self._closing.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> TwilioRecorder:
-        return self.start()
+    def make_server(self) -> _HTTPServer:
+        """The HTTP server on a free port of 127.0.0.1."""
+        return _HTTPServer(self)
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
-        self.close()
+        self.stop()
         if exc_type is None and self.errors:
             raise AssertionError("TwilioRecorder failed while handling a request:\n" + "\n".join(self.errors))
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT`, what `TwilioSender(api_base_url=...)` takes in place of https://api.twilio.com."""
-        if self._httpd is None:
-            raise RuntimeError("TwilioRecorder is not running")
-        return f"http://127.0.0.1:{self._httpd.server_port}"
+        return f"http://127.0.0.1:{self.server_port}"
 
     # --- what was received ---
 
@@ -216,7 +183,7 @@ class TwilioRecorder:
         with self._changed:
             self._attempts += 1
             delay = self._hangs.popleft() if self._hangs else 0.0
-        if delay and self._closing.wait(delay):
+        if delay and self.released.wait(delay):
             handler.close_connection = True  # closing: hang up without an answer, as a dying server would
             return
         with self._changed:

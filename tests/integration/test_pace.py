@@ -9,8 +9,6 @@ import sys
 import textwrap
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,23 +16,10 @@ import pytest
 import redis
 
 from bot.outbox.pace import LocalTokenBucket, Pace, RedisTokenBucket, wait_for_token
-from bot.state.redis_store import redis_client
+from tests.helpers import FakeClock
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "clinic-backend-1"
-
-
-@dataclass
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    now: float = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
@@ -54,24 +39,6 @@ class ScriptedPace:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    """The production client configuration, on the test Redis."""
-    client = redis_client(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix(client: redis.Redis) -> Iterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"rdvbot-test-{uuid.uuid4().hex}:"
-    yield prefix
-    keys = list(client.scan_iter(match=f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
 
 
 def drain(pace: Pace, key: str = KEY, most: int = 1000) -> int:

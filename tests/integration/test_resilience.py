@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -59,16 +58,6 @@ def primary() -> Iterator[FhirTestServer]:
 def secondary() -> Iterator[FhirTestServer]:
     with FhirTestServer() as server:
         yield stocked(server, "s-")
-
-
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    """A Redis key prefix of this test's own; its keys are deleted afterwards."""
-    name = f"rdvbot-test-{uuid.uuid4().hex[:8]}:"
-    yield name
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"{name}*"):
-        client.delete(key)
 
 
 SCHEDULES = {"owl": "owl-sched", "lark": "lark-sched"}

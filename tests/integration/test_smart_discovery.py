@@ -18,6 +18,7 @@ import requests
 
 from bot.booking.smart import DiscoveryUnavailable, NearbyOffer, SmartDirectory
 from bot.deadline import turn_deadline
+from tests.helpers import FakeClock
 from tests.smart_publisher import MANIFEST, SmartPublisher
 
 W09, W10 = "slots-2021-W09.ndjson", "slots-2021-W10.ndjson"
@@ -26,16 +27,6 @@ MARCH_1 = datetime(2021, 3, 1, tzinfo=UTC)
 MARCH_1_OPEN = datetime(2021, 3, 1, 14, tzinfo=UTC)
 MARCH_8 = datetime(2021, 3, 8, tzinfo=UTC)
 ALL_SLOTS = 140  # W09 + W10, all free, each at one location
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand, for the snapshot's age."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 
 from bot.state.in_process import InProcessStore
-from bot.state.redis_store import RedisStore, redis_client
-from tests.state.support import FakeClock, StoreCase
+from bot.state.redis_store import RedisStore
+from tests.helpers import FakeClock
+from tests.state.support import StoreCase
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     """A clock for the in-process store that moves only when a test says so."""
     return FakeClock()
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    """The production client configuration, on the test Redis."""
-    client = redis_client(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def prefix(client: redis.Redis) -> Iterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"rdvbot-test-{uuid.uuid4().hex}:"
-    yield prefix
-    keys = list(client.scan_iter(match=f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture(params=["in_process", pytest.param("redis", marks=pytest.mark.redis)])

@@ -15,19 +15,6 @@ OTHER_PATIENT = "+15145550143"
 
 
 @dataclass
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    now: float = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
 class StoreCase:
     """A store under test and how to let time pass for it."""
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.state.in_process import SWEEP_INTERVAL_S, InProcessStore
-from tests.state.support import CLINIC, PATIENT, FakeClock, load, save
+from tests.helpers import FakeClock
+from tests.state.support import CLINIC, PATIENT, load, save
 
 
 def patient(index: int) -> str:
