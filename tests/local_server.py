@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import threading
-from http.server import HTTPServer
-from typing import Self
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, Self
 
 
 class ServedInThread:
@@ -61,3 +61,14 @@ class ServedInThread:
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         self.stop()
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and names its server without the Python version."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: a line per request on stderr would drown the test output."""
+
+    def version_string(self) -> str:
+        """The Server header, without the Python version."""
+        return self.server_version

@@ -15,13 +15,13 @@ import hashlib
 import sys
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from socketserver import TCPServer
 from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
 
-from tests.local_server import ServedInThread
+from tests.local_server import QuietHandler, ServedInThread
 
 # CI copies /work/shared next to the repository, so the fixtures are found relative to it, never by absolute path.
 SMART_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "smart-scheduling-links"
@@ -177,15 +177,8 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server_version = "SmartPublisher/1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: a line per request on stderr would drown the test output."""
-
-    def version_string(self) -> str:
-        """The Server header, without the Python version."""
-        return self.server_version
 
     def do_GET(self) -> None:
         """Serve one request: the publisher decides what to answer."""

@@ -31,13 +31,13 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sms.segments import segment_count
-from tests.local_server import ServedInThread
+from tests.local_server import QuietHandler, ServedInThread
 
 #: Shaped like real credentials (AC + 32 hex digits, a 32-hex-digit token), obviously fake.
 FAKE_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -286,17 +286,10 @@ def _message_resource(message: SentMessage, messaging_service_sid: str | None) -
     }
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """One connection, one request (HTTP/1.0: no keep-alive, so closing never leaves idle connections behind)."""
 
     server_version = "TwilioRecorder/1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: a line per request on stderr would drown the test output."""
-
-    def version_string(self) -> str:
-        """The Server header, without the Python version."""
-        return self.server_version
 
     def do_POST(self) -> None:
         """Hand any request (the other methods are aliases) to the recorder, which routes it."""
