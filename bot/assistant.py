@@ -26,7 +26,7 @@ from bot.db.webhooks import claim, record_answer
 from bot.deadline import turn_deadline
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
-from bot.engine.replies import BotTurn, Reply
+from bot.engine.replies import BotTurn, Handoff, Reply
 from bot.nlu import Keyword, Understanding, Urgency, detect_language, understand
 from bot.spool import SpooledMessage, SpoolReplay
 from bot.state.masking import mask_number
@@ -64,6 +64,8 @@ class Inbound:
     text: str
     channel: Channel = Channel.SMS
     sid: str | None = None
+    #: A call being answered: the caller is greeted, and what an earlier call left pending is dropped.
+    starts_call: bool = False
 
 
 class Assistant:
@@ -153,13 +155,22 @@ class Assistant:
         return self.fallback(clinic, inbound)
 
     def fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
-        """The guidance given when the turn cannot be handled: no database, Redis or back-end is needed."""
+        """The guidance given when the turn cannot be handled: no database, Redis or back-end is needed. A caller
+        is put through to the clinic while it is open; otherwise told its hours, 811 and 911, and the call ends."""
         now = self.clock()
         status = ClinicCalendar(clinic).opening_status(now)
-        response = unavailable_response(status)
         language = detect_language(inbound.text) or "fr"
         context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
-        return BotTurn(replies=[self.engine.say(Conversation(language=language), context, response, status)])
+        speaking = Conversation(language=language)
+        if inbound.channel is not Channel.VOICE:
+            return BotTurn(
+                [self.engine.say(speaking, context, unavailable_response(status), status)], language=language
+            )
+        if "closes_at" in status:
+            reply = self.engine.say(speaking, context, "utter_unavailable_transferring")
+            return BotTurn([reply], handoff=Handoff.TRANSFER, language=language)
+        reply = self.engine.say(speaking, context, unavailable_response(status), status)
+        return BotTurn([reply], handoff=Handoff.HANG_UP, language=language)
 
     def _respond_within(self, clinic: ClinicConfig, inbound: Inbound, budget_s: float) -> BotTurn:
         try:
@@ -213,7 +224,15 @@ class Assistant:
             conversation = self._new_conversation(inbound, understanding)
         language_before = conversation.language
         context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
-        turn = self._turn(conversation, understanding, context)
+        if inbound.starts_call:
+            conversation.forget_request()
+            turn = BotTurn(
+                [self._say(conversation, context, "utter_greet", conversation.language)], language=conversation.language
+            )
+        elif inbound.channel is Channel.VOICE and not inbound.text.strip():
+            turn = self.engine.handle_silence(conversation, understanding, context)
+        else:
+            turn = self._turn(conversation, understanding, context)
         conversation.updated_at = now.timestamp()
         held.keep(conversation.to_dict(), STATE_TTL_S)
         if conversation.language != language_before:
@@ -226,7 +245,10 @@ class Assistant:
             # Safety first: nothing else happens in this turn; the request in progress is kept.
             response = "utter_crisis" if understanding.urgency is Urgency.CRISIS else "utter_emergency"
             language = understanding.language or conversation.language
-            return BotTurn(replies=[self._say(conversation, context, response, language)])
+            # On the phone the call ends: the caller must be free to dial 911 (or 9-8-8) at once.
+            return BotTurn(
+                [self._say(conversation, context, response, language)], handoff=Handoff.HANG_UP, language=language
+            )
         if understanding.keyword is not None:
             return self._keyword(conversation, understanding.keyword, context)
         try:
@@ -234,14 +256,15 @@ class Assistant:
         except FlowRuntimeError:
             log.exception("flow error for %s", mask_number(context.patient))
             conversation.forget_request()
-            return BotTurn(replies=[self._say(conversation, context, "utter_cannot_handle", conversation.language)])
+            reply = self._say(conversation, context, "utter_cannot_handle", conversation.language)
+            return BotTurn([reply], language=conversation.language)
 
     def _keyword(self, conversation: Conversation, keyword: Keyword, context: TurnContext) -> BotTurn:
         if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
             with self.services.database.autocommit.begin() as connection:
                 set_opted_out(connection, context.patient, keyword is Keyword.OPT_OUT)
         language = {Keyword.HELP_FR: "fr", Keyword.HELP_EN: "en"}.get(keyword, conversation.language)
-        return BotTurn(replies=[self._say(conversation, context, _KEYWORD_RESPONSES[keyword], language)])
+        return BotTurn([self._say(conversation, context, _KEYWORD_RESPONSES[keyword], language)], language=language)
 
     def _say(self, conversation: Conversation, context: TurnContext, response: str, language: str) -> Reply:
         speaking = Conversation(language=language, slots=conversation.slots)

@@ -30,6 +30,7 @@ from bot.db.session import DatabaseUnavailable
 from bot.outbox.store import waiting
 from bot.outbox.worker import QUEUE_NAME, schedule_drain, use_replayer
 from bot.state.masking import mask_number
+from rdvbot.call import SignedCallClient, run_call
 from rdvbot.chat import SignedSmsClient, run_chat, signing_services
 from rdvbot.server import is_loopback
 from rdvbot.server import serve as run_server
@@ -119,6 +120,32 @@ def chat(patient: str, clinic_number: str | None) -> None:
         click.echo(f"Texting {clinic_e164} as {patient_e164}. Empty line to quit.", err=True)
         lines = iter(lambda: click.prompt("vous", default="", show_default=False), "")
         run_chat(client, lines, click.echo)
+
+
+@main.command()
+@click.option("--from", "caller", default="+15145550123", show_default=True, help="The caller's number.")
+@click.option("--to", "clinic_number", help="The clinic's voice number (default: the first clinic's).")
+def call(caller: str, clinic_number: str | None) -> None:
+    """Call the bot from this terminal through the signed voice webhooks: shows what would be said; answer with
+    digits (keys) or words (speech); an empty line is silence; Ctrl-D hangs up."""
+    with wired() as services:
+        prepare_database(services)
+        services, token = signing_services(services)
+        try:
+            caller_e164 = to_e164(caller)
+            clinic_e164 = to_e164(clinic_number) if clinic_number else services.clinics.clinics[0].voice_number
+        except ValueError as error:
+            fail(str(error))
+        if clinic_e164 is None or services.clinics.by_number(clinic_e164) is None:
+            fail(f"no clinic answers at {clinic_e164}")
+        app = create_app({"SERVICES": services})
+        base = services.settings.public_base_url or "http://localhost"
+        phone = SignedCallClient(app.test_client(), token, base, clinic_e164, caller_e164)
+        click.echo(
+            f"Calling {clinic_e164} as {caller_e164}. Keys: digits; speech: words; silence: empty line.", err=True
+        )
+        answers = iter(lambda: click.prompt("vous", default="", show_default=False), None)
+        run_call(phone, answers, click.echo)
 
 
 @main.command()

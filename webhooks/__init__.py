@@ -10,7 +10,7 @@ from flask import Flask
 
 from bot.bootstrap import Services, bootstrap, build_assistant
 from bot.db.models import utcnow
-from webhooks import api, health, sms
+from webhooks import api, health, sms, voice
 
 log = logging.getLogger(__name__)
 
@@ -27,4 +27,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     api.init_app(app)
     sms.init_app(app)
+    voice.init_app(app)
     return app

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.assistant import Assistant, Inbound
+from bot.assistant import Inbound
 from bot.channels.sms import sms_text
 from bot.clinics.config import to_e164
 from bot.db.models import Channel
+from webhooks.services import assistant
 from webhooks.twilio_signature import is_from_twilio
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,6 @@ def inbound_sms() -> Response:
         log.exception("could not answer an SMS")
         return twiml(TROUBLE)
     return twiml(sms_text(turn))
-
-
-def assistant() -> Assistant:
-    """The assistant wired for this app."""
-    wired: Assistant = current_app.extensions["rdvbot.assistant"]
-    return wired
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ from bot.actions.appointments import (
     ActionSearchSlots,
 )
 from bot.actions.base import BotAction
-from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus, ActionExplainUnavailable
+from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus, ActionExplainUnavailable, ActionHandOff
 from bot.actions.nearby import ActionFindNearby
 from bot.actions.outbox import ActionKeepRequest
 
@@ -26,6 +26,7 @@ ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionExplainUnavailable,
     ActionKeepRequest,
     ActionFindNearby,
+    ActionHandOff,
 )
 
 

@@ -9,9 +9,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.base import LANGUAGE_SLOT, BotAction, clinic_of, now_of
+from bot.actions.base import LANGUAGE_SLOT, BotAction, channel_of, clinic_of, now_of
 from bot.actions.outbox import DROPPED_SLOT, kept_request
 from bot.clinics.calendar import ClinicCalendar
+from bot.db.models import Channel
 
 
 def unavailable_response(opening_status: dict[str, str]) -> str:
@@ -34,6 +35,20 @@ class ActionClinicStatus(BotAction):
         if status:
             response = "utter_clinic_open" if "closes_at" in status else "utter_clinic_closed"
             dispatcher.utter_message(response=response, **status)
+        return []
+
+
+class ActionHandOff(BotAction):
+    """On the phone while the clinic is open, put the caller through (`handoff: transfer`); otherwise nothing, and
+    the flow gives the clinic's number and hours."""
+
+    def name(self) -> str:
+        return "action_hand_off"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        open_now = "closes_at" in ClinicCalendar(clinic_of(tracker)).opening_status(now_of(tracker))
+        if channel_of(tracker) is Channel.VOICE and open_now:
+            return [SlotSet("handoff", "transfer")]
         return []
 
 

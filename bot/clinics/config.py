@@ -230,6 +230,8 @@ class ClinicConfig(Strict):
     appointment_types: list[AppointmentTypeConfig] = Field(default_factory=list)
     backends: list[BackendConfig] = Field(default_factory=lambda: [BackendConfig(kind="sql")])
     reminders: ReminderPolicy = ReminderPolicy()
+    #: The voice the phone line speaks with, per language (Twilio <Say voice>, e.g. an Amazon Polly voice).
+    voices: dict[str, str] = Field(default_factory=lambda: {"fr": "Polly.Chantal", "en": "Polly.Joanna"})
 
     _hours_do_not_overlap = field_validator("hours")(_check_windows)
 
@@ -241,6 +243,14 @@ class ClinicConfig(Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f'unknown time zone "{zone}"') from None
         return zone
+
+    @field_validator("voices")
+    @classmethod
+    def _voices_of_known_languages(cls, voices: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(voices) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"voices: unknown language {unknown[0]} (fr, en)")
+        return voices
 
     @field_validator("languages")
     @classmethod

@@ -327,3 +327,16 @@ class MirroredAppointment(Base):
     end_at: Mapped[datetime]
     status: Mapped[AppointmentStatus] = mapped_column(_string_enum(AppointmentStatus, "appointment_status"))
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallOutcome(Base):
+    """How a call ended, as Twilio's status callback reported it last (completed, busy, no-answer, failed…)."""
+
+    __tablename__ = "call_outcomes"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinic_number: Mapped[str] = mapped_column(String(16))
+    caller: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    duration_s: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

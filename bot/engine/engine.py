@@ -17,11 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.base import CHANNEL_SLOT, CLINIC_SLOT, LANGUAGE_SLOT, NOW_SLOT, BotAction
 from bot.booking.port import BookingUnavailable
 from bot.clinics.config import ClinicConfig
+from bot.db.models import Channel
 from bot.deadline import check_deadline
 from bot.engine.conversation import Conversation, Frame
 from bot.engine.flows import END, FlowBook, Step
 from bot.engine.render import Renderer
-from bot.engine.replies import BotTurn, Expect, Reply
+from bot.engine.replies import BotTurn, Expect, Handoff, Reply
 from bot.nlu import Intent, Understanding, When
 
 #: A runaway flow (a loop of steps that never waits) is stopped after this many steps in one turn.
@@ -30,6 +31,8 @@ MAX_STEPS_PER_TURN = 50
 CONVERSATION_TIMEOUT_S = 30 * 60
 #: After this many answers that do not fit the question, the patient is sent to the clinic.
 MAX_REPROMPTS = 2
+#: The slot through which flows and actions ask the phone to put the caller through or to hang up.
+HANDOFF_SLOT = "handoff"
 #: What the patient is expected to answer, by the type of the slot the pending step collects.
 _EXPECTS = {"when": Expect.WHEN, "choice": Expect.PICK, "yes_no": Expect.YES_NO}
 
@@ -81,6 +84,7 @@ class _Turn:
     understanding: Understanding
     replies: list[Reply] = field(default_factory=list)
     steps_run: int = 0
+    handoff: Handoff = Handoff.NONE
 
 
 class Engine:
@@ -102,7 +106,29 @@ class Engine:
             self._answer_pending(turn, step)
         else:
             self._start_from_message(turn)
-        return BotTurn(replies=turn.replies, expects=self._expects(conversation))
+        return self._bot_turn(turn)
+
+    def handle_silence(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
+        """A caller who said nothing: ask again, twice at most; the third time, the clinic (or its hours)."""
+        turn = _Turn(conversation, context, understanding)
+        silences = conversation.reprompts + 1
+        if silences > MAX_REPROMPTS:
+            conversation.forget_request()
+            self._run_pattern(turn, "pattern_cannot_handle")
+            return self._bot_turn(turn)
+        self._run_pattern(turn, "pattern_silence")
+        step = self._waiting_step(conversation)
+        if step is not None:
+            turn.replies.append(self._ask(turn, step))
+        else:
+            self._start_flow(turn, self.book.triggers[Intent.HELP])
+        conversation.reprompts = silences  # kept even where a finished flow dropped the request: they add up
+        return self._bot_turn(turn)
+
+    def _bot_turn(self, turn: _Turn) -> BotTurn:
+        """The turn's answer; a `handoff` an action or a flow set is the channel's to act on."""
+        conversation = turn.conversation
+        return BotTurn(turn.replies, self._expects(conversation), turn.handoff, conversation.language)
 
     def say(
         self, conversation: Conversation, context: TurnContext, response: str, extra: Mapping[str, Any] | None = None
@@ -324,6 +350,8 @@ class Engine:
                     self._booking_unavailable(conversation, unavailable)
                     continue
             self._go_next(conversation, step)
+            if HANDOFF_SLOT in conversation.slots:  # taken out once its branch is chosen: it outlives the flow
+                turn.handoff = Handoff(conversation.slots.pop(HANDOFF_SLOT) or Handoff.NONE)
         if not conversation.stack:
             conversation.forget_request()
 
@@ -414,7 +442,7 @@ class Engine:
 
     # ----- helpers ------------------------------------------------------------------------------------------
     def _renderer(self, context: TurnContext) -> Renderer:
-        return Renderer(self.book, context.clinic, context.today)
+        return Renderer(self.book, context.clinic, context.today, spoken=context.channel == Channel.VOICE)
 
     def _waiting_step(self, conversation: Conversation) -> Step | None:
         frame = conversation.active

@@ -142,12 +142,30 @@ class SlotDefinition(_Strict):
 
 
 class ResponseVariant(_Strict):
-    """A response text in French and English, optionally conditional, optionally followed by numbered options."""
+    """A response text in French and English, optionally conditional, optionally followed by numbered options.
+
+    `voice_fr`/`voice_en` are what the phone says instead, where the text's wording only fits a text message
+    ("Répondez OUI ou NON"); without them the phone says the text.
+    """
 
     condition: Condition | None = Field(default=None, alias="if")
     fr: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    voice_fr: str | None = Field(default=None, min_length=1)
+    voice_en: str | None = Field(default=None, min_length=1)
     options: str | None = None
+
+    @model_validator(mode="after")
+    def _both_spoken_or_none(self) -> ResponseVariant:
+        if (self.voice_fr is None) != (self.voice_en is None):
+            raise ValueError("voice_fr and voice_en go together")
+        return self
+
+    def text(self, language: str, *, spoken: bool) -> str:
+        """The wording in `language`, as said on the phone when `spoken`."""
+        if spoken and self.voice_fr is not None and self.voice_en is not None:
+            return self.voice_en if language == "en" else self.voice_fr
+        return self.en if language == "en" else self.fr
 
     @field_validator("condition", mode="before")
     @classmethod
@@ -297,7 +315,7 @@ def _step_problems(book: FlowBook, step: Step, ids: set[str], actions: set[str])
 
 def _check_response(book: FlowBook, filename: str, name: str, variants: list[ResponseVariant]) -> None:
     for variant in variants:
-        for text in (variant.fr, variant.en):
+        for text in (variant.fr, variant.en, variant.voice_fr or "", variant.voice_en or ""):
             unknown = set(_PLACEHOLDER.findall(text)) - PLACEHOLDERS
             if unknown:
                 raise FlowError(f"{filename}: response {name}: unknown placeholder {{{sorted(unknown)[0]}}}")

@@ -99,21 +99,24 @@ TO_CONFIRM = {"fr": " (à confirmer)", "en": " (to be confirmed)"}
 class Renderer:
     """Renders responses of one clinic's conversation."""
 
-    def __init__(self, book: FlowBook, clinic: ClinicConfig, today: date) -> None:
+    def __init__(self, book: FlowBook, clinic: ClinicConfig, today: date, *, spoken: bool = False) -> None:
+        """`spoken`: for the phone (spoken wording where a response has one, dates said in full)."""
         self.book = book
         self.clinic = clinic
         self.today = today
+        self.spoken = spoken
 
     def option_label(self, option: Mapping[str, Any], language: str) -> str:
         """'mar. 8 déc. 9 h 20, Dre Isabelle Tremblay' for an offered slot, appointment or date."""
         if "start" not in option:
             return day_label(date.fromisoformat(option["first_day"]), language)
         start = datetime.fromisoformat(option["start"]).astimezone(self.clinic.zone)
-        label = moment_label(start, language, short=True)
+        label = moment_label(start, language, short=not self.spoken)
         if "place" in option:  # another clinic's open slot: where, when, and how to book it there
             return f"{option['place']}, {label}: {option['contact']}"
         practitioner = self.practitioner_name(option.get("practitioner"), language)
-        label = f"{label}, {practitioner}" if practitioner else label
+        joiner = (" avec " if language == "fr" else " with ") if self.spoken else ", "
+        label = f"{label}{joiner}{practitioner}" if practitioner else label
         return label + TO_CONFIRM[language] if option.get("to_confirm") else label
 
     def practitioner_name(self, practitioner_id: str | None, language: str) -> str:
@@ -148,7 +151,7 @@ class Renderer:
     ) -> Reply:
         """The reply for `response`: the first variant whose condition holds, filled in, with its options."""
         variant = self._variant(response, slots)
-        text = (variant.en if language == "en" else variant.fr).format_map(self.variables(slots, extra or {}, language))
+        text = variant.text(language, spoken=self.spoken).format_map(self.variables(slots, extra or {}, language))
         text = text.replace("a.m..", "a.m.").replace("p.m..", "p.m.")  # "until 5:00 p.m." ends the sentence
         options = (
             tuple(self.option_label(o, language) for o in slots.get(variant.options) or []) if variant.options else ()

@@ -16,6 +16,14 @@ class Expect(StrEnum):
     YES_NO = "yes_no"
 
 
+class Handoff(StrEnum):
+    """What happens to the conversation after this turn's replies (the phone acts on it; a text has no line)."""
+
+    NONE = "none"
+    TRANSFER = "transfer"  # put the caller through to the clinic
+    HANG_UP = "hang_up"  # the call ends: an emergency (call 911), or nothing more can be done here
+
+
 @dataclass(frozen=True)
 class Reply:
     """One thing to say, with numbered options when the patient must pick one."""
@@ -30,16 +38,25 @@ class BotTurn:
 
     replies: list[Reply] = field(default_factory=list)
     expects: Expect = Expect.NOTHING
+    handoff: Handoff = Handoff.NONE
+    language: str = "fr"  # the language of the replies (the phone speaks and listens in it)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form, kept so that a retried webhook gets the same answer."""
         return {
             "replies": [{"text": reply.text, "options": list(reply.options)} for reply in self.replies],
             "expects": self.expects.value,
+            "handoff": self.handoff.value,
+            "language": self.language,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BotTurn:
         """Rebuild from `to_dict` output."""
         replies = [Reply(text=r["text"], options=tuple(r.get("options", ()))) for r in data.get("replies", [])]
-        return cls(replies=replies, expects=Expect(data.get("expects", "nothing")))
+        return cls(
+            replies=replies,
+            expects=Expect(data.get("expects", "nothing")),
+            handoff=Handoff(data.get("handoff", "none")),
+            language=data.get("language", "fr"),
+        )

@@ -1,0 +1,140 @@
+"""POST /twilio/voice, /twilio/voice/gather and /twilio/voice/status: a call in, TwiML out. Verify, parse, call the
+assistant, render; nothing else.
+
+Each gather's action URL carries the turn's number (so that a retried webhook is recognised by "CallSid:turn"), what
+the question expects (so that the keypad's 1 and 2 mean yes and no where they should) and its language.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, abort, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from bot.assistant import Inbound
+from bot.channels.voice import LANGUAGE_CODES, caller_words, prompt
+from bot.clinics.config import ClinicConfig, to_e164
+from bot.db.calls import record_call_status
+from bot.db.models import Channel
+from bot.engine.replies import BotTurn, Expect, Handoff
+from webhooks.services import assistant, services
+from webhooks.twilio_signature import is_from_twilio
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
+
+#: Said when something inside failed: Twilio must never get a 5xx, and the caller must get a way out.
+TROUBLE = "Service momentanément indisponible. Appelez votre clinique. Urgence: 911. Santé: 811."
+#: Seconds of silence before the gather gives up, and of pause that ends a spoken answer ("auto": Twilio decides).
+GATHER_TIMEOUT_S, SPEECH_TIMEOUT = 6, "auto"
+
+
+def twiml(answer: VoiceResponse) -> Response:
+    """A TwiML document."""
+    return Response(str(answer), mimetype="text/xml")
+
+
+def _trouble() -> Response:
+    answer = VoiceResponse()
+    answer.say(TROUBLE, language=LANGUAGE_CODES["fr"])
+    answer.hangup()
+    return twiml(answer)
+
+
+def render(turn: BotTurn, clinic: ClinicConfig, next_turn: int) -> VoiceResponse:
+    """Say the turn; then put the caller through, hang up, or listen for the next answer."""
+    said = prompt(turn, clinic)
+    answer = VoiceResponse()
+    if turn.handoff is not Handoff.NONE:
+        answer.say(said.text, language=said.language_code, voice=said.voice)
+        if turn.handoff is Handoff.TRANSFER:
+            answer.dial(clinic.phone)
+        else:
+            answer.hangup()
+        return answer
+    action = "/twilio/voice/gather?" + urlencode(
+        {"turn": next_turn, "expects": turn.expects.value, "language": turn.language}
+    )
+    gather = answer.gather(
+        input="dtmf speech",
+        action=action,
+        method="POST",
+        language=said.language_code,
+        hints=said.hints,
+        timeout=GATHER_TIMEOUT_S,
+        speech_timeout=SPEECH_TIMEOUT,
+        num_digits=1,
+        action_on_empty_result=True,
+    )
+    gather.say(said.text, language=said.language_code, voice=said.voice)
+    return answer
+
+
+def _caller() -> tuple[str, str, str] | None:
+    """(clinic number, caller, CallSid) of a signed Twilio request; None when unusable."""
+    if not is_from_twilio(request):
+        abort(403)
+    try:
+        return to_e164(request.form.get("To", "")), to_e164(request.form.get("From", "")), request.form["CallSid"]
+    except (ValueError, KeyError):
+        log.warning("voice webhook without usable To/From numbers or CallSid")
+        return None
+
+
+def _answer(inbound: Inbound, next_turn: int) -> Response:
+    clinic = services().clinics.by_number(inbound.clinic_number)
+    if clinic is None:
+        return _trouble()
+    try:
+        turn = assistant().answer(inbound)
+    except Exception:
+        log.exception("could not answer a call")
+        return _trouble()
+    return twiml(render(turn, clinic, next_turn))
+
+
+@bp.post("")
+def incoming_call() -> Response:
+    """Answer a call: the clinic's greeting in French (9 for English), then listen."""
+    caller = _caller()
+    if caller is None:
+        return _trouble()
+    clinic_number, patient, call_sid = caller
+    return _answer(Inbound(clinic_number, patient, "", Channel.VOICE, call_sid, starts_call=True), 1)
+
+
+@bp.post("/gather")
+def gathered() -> Response:
+    """What the caller said or pressed (or their silence) goes through the same flows as a text."""
+    caller = _caller()
+    if caller is None:
+        return _trouble()
+    clinic_number, patient, call_sid = caller
+    turn_number = request.args.get("turn", type=int) or 1
+    asked = request.args.get("expects", "")
+    expects = Expect(asked) if asked in Expect.__members__.values() else Expect.NOTHING
+    language = request.args.get("language", "")
+    language = language if language in LANGUAGE_CODES else "fr"
+    words = caller_words(request.form.get("Digits", ""), request.form.get("SpeechResult", ""), expects, language)
+    inbound = Inbound(clinic_number, patient, words, Channel.VOICE, f"{call_sid}:{turn_number}")
+    return _answer(inbound, turn_number + 1)
+
+
+@bp.post("/status")
+def call_status() -> Response:
+    """Record how the call ended (Twilio's status callback)."""
+    caller = _caller()
+    if caller is not None:
+        clinic_number, patient, call_sid = caller
+        duration = request.form.get("CallDuration", type=int)
+        record_call_status(
+            services().database, call_sid, clinic_number, patient, request.form.get("CallStatus", "unknown"), duration
+        )
+    return Response(status=204)
+
+
+def init_app(app: Flask) -> None:
+    """Register the voice webhooks."""
+    app.register_blueprint(bp)
