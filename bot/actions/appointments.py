@@ -24,6 +24,8 @@ from bot.actions.base import (
 from bot.actions.outbox import keep_for_patient
 from bot.booking.finder import OFFERED, find_slots
 from bot.booking.port import BookingError, BookingRequest, BookingUnavailable, SlotTaken
+from bot.db.models import Channel
+from bot.sms.numbers import can_receive_texts
 
 
 class ActionSearchSlots(BotAction):
@@ -38,6 +40,9 @@ class ActionSearchSlots(BotAction):
             booking_for(clinic), clinic, tracker.get_slot("when"), tracker.get_slot("practitioner"), now_of(tracker)
         )
         return [SlotSet("offered", [slot_option(s) for s in found]), SlotSet("search_outcome", outcome)]
+
+
+BOOKED: list[dict[str, Any]] = [SlotSet("booking_outcome", "booked")]
 
 
 def _booking_outcome(
@@ -55,7 +60,7 @@ def _booking_outcome(
         dispatcher.utter_message(response="utter_booking_failed")
         return [SlotSet("booking_outcome", "failed")]
     dispatcher.utter_message(response=success)
-    return [SlotSet("booking_outcome", "booked")]
+    return BOOKED
 
 
 def _keep_to_confirm(
@@ -89,7 +94,12 @@ class ActionBookSlot(BotAction):
             return _keep_to_confirm(dispatcher, tracker, "book", {"slot": chosen})
         request = BookingRequest(chosen["id"], patient_of(tracker), channel_of(tracker))
         scheduler = booking_for(clinic_of(tracker))
-        return _booking_outcome(dispatcher, lambda: scheduler.book(request), "utter_booked")
+        events = _booking_outcome(dispatcher, lambda: scheduler.book(request), "utter_booked")
+        if request.channel is Channel.VOICE and events == BOOKED and can_receive_texts(request.patient_phone):
+            # A caller has nothing written: the confirmation follows by text (the outbox sends it, within texting
+            # hours and never to a number that opted out).
+            keep_for_patient(tracker, "confirm", {"slot": chosen})
+        return events
 
 
 class ActionListAppointments(BotAction):

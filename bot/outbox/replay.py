@@ -137,6 +137,9 @@ class Replayer:
         self, clinic: ClinicConfig, kept: KeptRequest, stop: threading.Event | None
     ) -> tuple[str, Notice] | None:
         """Replay on the system of record: (outcome, notice), or None when it cannot be done now."""
+        if kept.kind == "confirm":  # a booking made by phone: only the text is left to send
+            slots = {"offered": [kept.request["slot"]], "chosen_slot": kept.request["slot"]["id"]}
+            return "told", self._notice(clinic, kept, "utter_booked_by_phone", slots)
         if self.services.outages.messages(clinic.id) is not None:
             return None  # staff still has online booking switched off
         chain = self.services.booking[clinic.id]

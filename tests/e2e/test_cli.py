@@ -198,6 +198,24 @@ def test_chat_texts_the_bot_through_the_signed_webhook(tmp_path: Path) -> None:
     assert "1) " in result.stdout and "GSM-7" in result.stdout and " SMS, " in result.stdout
 
 
+def test_call_speaks_with_the_bot_through_the_signed_voice_webhooks(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rdvbot", "call", "--from", "514-555-0136"],
+        input="9\nan appointment tomorrow morning\n1\n0\n",
+        env=rdvbot_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Calling +15145550100 as +15145550136" in result.stderr
+    spoken = result.stdout
+    assert "For English, press 9." in spoken and "OK, I will answer in English." in spoken
+    assert ", press 1." in spoken and "Shall I book " in spoken
+    # The demo clinic may be open or closed when this runs: 0 either puts the call through or gives its hours.
+    assert "transfer to +15145550199" in spoken or "call the clinic at 514-555-0199" in spoken, spoken
+
+
 def test_chat_refuses_a_number_no_clinic_answers(tmp_path: Path) -> None:
     result = rdvbot(tmp_path, "chat", "--to", "+15145550177")
     assert result.returncode == 2 and "no clinic answers at +15145550177" in result.stderr

@@ -13,10 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.booking.outage import SWITCH_CACHE_S, start_outage
-from bot.bootstrap import Services
+from bot.bootstrap import Services, build_assistant, build_replayer
+from bot.channels.sms_sender import TwilioSender
 from bot.db.models import Appointment, AppointmentStatus, CallOutcome, Channel
+from bot.db.patients import set_opted_out
+from bot.outbox.store import waiting
 from rdvbot.call import CALL_PATH, SignedCallClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
+from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from webhooks import create_app
 
 CALLER = "+15145550171"
@@ -216,3 +220,30 @@ def test_the_status_callback_records_how_the_call_ended(
         CALLER,
     )
     assert outcome.updated_at > datetime.now(outcome.updated_at.tzinfo) - timedelta(minutes=1)
+
+
+def book_by_phone(call: SignedCallClient) -> None:
+    call.dial()
+    call.say("rendez-vous demain matin")
+    call.press("1")
+    assert call.press("1").said[0].startswith("C'est réservé")
+
+
+def test_a_booking_by_phone_is_confirmed_by_text_unless_the_number_cannot_or_must_not_get_one(
+    services: Services, calling: Callable[..., SignedCallClient], monday_9am: datetime
+) -> None:
+    book_by_phone(calling())
+    book_by_phone(calling(caller="+18005550123"))  # toll-free: cannot receive texts
+    book_by_phone(calling(caller="+15145550173"))
+    with services.database.autocommit.begin() as connection:
+        set_opted_out(connection, "+15145550173", True)  # they texted STOP before
+    assert sorted(r.patient_phone for r in waiting(services.database)) == [CALLER, "+15145550173"]
+    with TwilioRecorder() as recorder:
+        replayer = build_replayer(services, build_assistant(services, lambda: monday_9am))
+        replayer.sender = TwilioSender(FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, api_base_url=recorder.base_url)
+        assert replayer.drain() == 2
+        [text] = recorder.messages
+    assert (text.to, text.from_) == (CALLER, CLINIC_NUMBER)
+    assert text.body.startswith("Clinique Démo Plateau: votre rendez-vous est réservé, mardi ")
+    assert text.body.endswith("Pour annuler, écrivez ANNULER.")
+    assert waiting(services.database) == []
