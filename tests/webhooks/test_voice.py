@@ -247,3 +247,24 @@ def test_a_booking_by_phone_is_confirmed_by_text_unless_the_number_cannot_or_mus
     assert text.body.startswith("Clinique Démo Plateau: votre rendez-vous est réservé, mardi ")
     assert text.body.endswith("Pour annuler, écrivez ANNULER.")
     assert waiting(services.database) == []
+
+
+def test_checking_and_cancelling_in_english_by_keypad_and_back_to_french(
+    services: Services, calling: Callable[..., SignedCallClient]
+) -> None:
+    call = calling(caller="+15145550174")
+    call.dial()
+    call.press("9")
+    call.say("book tomorrow morning")
+    call.press("3")
+    assert call.press("1").said[0].startswith("Booked: Tuesday, ")
+    assert call.say("when is my appointment").said[0].startswith("Your appointment: Tuesday, ")
+    asked = call.say("cancel it")
+    assert (
+        asked.said[0].startswith("Shall I cancel your appointment on Tuesday, ") and "Press 1 for yes" in asked.said[0]
+    )
+    assert call.press("1").said[0].startswith("Your appointment on Tuesday, ")
+    assert [a.status for a in voice_appointments(services)] == [AppointmentStatus.CANCELLED]
+    french = call.press("9")
+    assert french.said == ["D'accord, je vous réponds en français. Dites rendez-vous, quand, annuler ou déplacer."]
+    assert french.gather is not None and french.gather["language"] == "fr-CA"
