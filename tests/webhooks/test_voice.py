@@ -12,11 +12,13 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
+from bot.assistant import Inbound
 from bot.booking.outage import SWITCH_CACHE_S, start_outage
 from bot.bootstrap import Services, build_assistant, build_replayer
 from bot.channels.sms_sender import TwilioSender
 from bot.db.models import Appointment, AppointmentStatus, CallOutcome, Channel
 from bot.db.patients import set_opted_out
+from bot.engine.replies import Handoff
 from bot.outbox.store import waiting
 from rdvbot.call import CALL_PATH, SignedCallClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
@@ -268,3 +270,16 @@ def test_checking_and_cancelling_in_english_by_keypad_and_back_to_french(
     french = call.press("9")
     assert french.said == ["D'accord, je vous réponds en français. Dites rendez-vous, quand, annuler ou déplacer."]
     assert french.gather is not None and french.gather["language"] == "fr-CA"
+
+
+def test_a_call_the_assistant_cannot_handle_is_put_through_while_open_and_guided_when_closed(
+    services: Services, monday_9am: datetime
+) -> None:
+    inbound = Inbound(CLINIC_NUMBER, CALLER, "rendez-vous demain", Channel.VOICE, "CA" + "2" * 32)
+    clinic = services.clinics.clinics[0]
+    for at, handoff in ((monday_9am, Handoff.TRANSFER), (monday_9am.replace(hour=19), Handoff.HANG_UP)):
+        app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda at=at: at})
+        turn = app.extensions["rdvbot.assistant"].fallback(clinic, inbound)
+        assert turn.handoff is handoff
+    assert turn.replies[0].text.startswith("Notre système de rendez-vous ne répond pas.")
+    assert "811" in turn.replies[0].text and "911" in turn.replies[0].text
