@@ -257,3 +257,11 @@ def test_probe_reads_the_capability_statement(server: FhirTestServer, fhir: Fhir
     with pytest.raises(BackendFailure):
         fhir.probe()
     server.clear_fault()
+
+
+def test_a_slow_server_is_waited_for_within_the_timeout(server: FhirTestServer, fhir: FhirScheduler) -> None:
+    server.set_fault("slow", delay_s=0.4)
+    began = time.monotonic()
+    assert search(fhir, limit=10) == ["l-0840", "o-0900", "o-1400", "l-1500", "o-1800"]
+    assert time.monotonic() - began >= 0.4
+    server.clear_fault()
