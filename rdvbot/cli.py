@@ -99,6 +99,19 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     run_server(host, port, processes, threads)
 
 
+def _numbers(services: Services, patient: str, clinic_number: str | None, default: str) -> tuple[str, str]:
+    """(patient, clinic number) in E.164; a number that does not parse, or that no clinic answers, ends the
+    command."""
+    try:
+        patient_e164 = to_e164(patient)
+        clinic_e164 = to_e164(clinic_number) if clinic_number else default
+    except ValueError as error:
+        fail(str(error))
+    if services.clinics.by_number(clinic_e164) is None:
+        fail(f"no clinic answers at {clinic_e164}")
+    return patient_e164, clinic_e164
+
+
 @main.command()
 @click.option("--from", "patient", default="+15145550123", show_default=True, help="The patient's number.")
 @click.option("--to", "clinic_number", help="The clinic's SMS number (default: the first clinic's).")
@@ -107,13 +120,7 @@ def chat(patient: str, clinic_number: str | None) -> None:
     with wired() as services:
         prepare_database(services)
         services, token = signing_services(services)
-        try:
-            patient_e164 = to_e164(patient)
-            clinic_e164 = to_e164(clinic_number) if clinic_number else services.clinics.clinics[0].sms_number
-        except ValueError as error:
-            fail(str(error))
-        if services.clinics.by_number(clinic_e164) is None:
-            fail(f"no clinic answers at {clinic_e164}")
+        patient_e164, clinic_e164 = _numbers(services, patient, clinic_number, services.clinics.clinics[0].sms_number)
         app = create_app({"SERVICES": services})
         base = services.settings.public_base_url or "http://localhost"
         client = SignedSmsClient(app.test_client(), token, base, clinic_e164, patient_e164)
@@ -131,13 +138,8 @@ def call(caller: str, clinic_number: str | None) -> None:
     with wired() as services:
         prepare_database(services)
         services, token = signing_services(services)
-        try:
-            caller_e164 = to_e164(caller)
-            clinic_e164 = to_e164(clinic_number) if clinic_number else services.clinics.clinics[0].voice_number
-        except ValueError as error:
-            fail(str(error))
-        if clinic_e164 is None or services.clinics.by_number(clinic_e164) is None:
-            fail(f"no clinic answers at {clinic_e164}")
+        default = services.clinics.clinics[0].voice_number or services.clinics.clinics[0].sms_number
+        caller_e164, clinic_e164 = _numbers(services, caller, clinic_number, default)
         app = create_app({"SERVICES": services})
         base = services.settings.public_base_url or "http://localhost"
         phone = SignedCallClient(app.test_client(), token, base, clinic_e164, caller_e164)

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from socketserver import TCPServer
 from typing import Any, Self
 
 
@@ -72,3 +73,17 @@ class QuietHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         """The Server header, without the Python version."""
         return self.server_version
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """A threading HTTP server on a free port of 127.0.0.1 whose threads never keep the interpreter alive."""
+
+    daemon_threads = True  # a request still hung when the test ends must not keep the interpreter alive
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def server_bind(self) -> None:
+        """Bind without HTTPServer's getfqdn(), a reverse DNS lookup that can take seconds in a sandbox."""
+        TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]

@@ -15,13 +15,11 @@ import hashlib
 import sys
 import threading
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
-from socketserver import TCPServer
 from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
 
-from tests.local_server import QuietHandler, ServedInThread
+from tests.local_server import LoopbackServer, QuietHandler, ServedInThread
 
 # CI copies /work/shared next to the repository, so the fixtures are found relative to it, never by absolute path.
 SMART_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "smart-scheduling-links"
@@ -208,18 +206,12 @@ class _Handler(QuietHandler):
             self.wfile.flush()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(LoopbackServer):
     block_on_close = False  # stop() releases hung handlers; it need not wait for them to notice
 
     def __init__(self, publisher: SmartPublisher) -> None:
         self.publisher = publisher
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:
-        """Bind without HTTPServer's getfqdn(), a reverse DNS lookup that can take seconds in a sandbox."""
-        TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
+        super().__init__(_Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up (timed out) and closed its socket is expected here; anything else is printed."""

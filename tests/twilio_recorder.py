@@ -31,13 +31,11 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import ThreadingHTTPServer
-from socketserver import TCPServer
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sms.segments import segment_count
-from tests.local_server import QuietHandler, ServedInThread
+from tests.local_server import LoopbackServer, QuietHandler, ServedInThread
 
 #: Shaped like real credentials (AC + 32 hex digits, a 32-hex-digit token), obviously fake.
 FAKE_ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -315,19 +313,12 @@ class _Handler(QuietHandler):
         self.wfile.write(body)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer bound to 127.0.0.1:0 that knows its recorder."""
-
-    daemon_threads = True  # a request still hung when the test ends must not keep the interpreter alive
+class _HTTPServer(LoopbackServer):
+    """The loopback server that knows its recorder."""
 
     def __init__(self, recorder: TwilioRecorder) -> None:
         self.recorder = recorder
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:
-        """Bind without HTTPServer's getfqdn(), a reverse DNS lookup that can take seconds in a sandbox."""
-        TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", self.socket.getsockname()[1]
+        super().__init__(_Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Keep stderr quiet: a client hanging up (an OSError) is normal here; anything else is a recorder bug."""

@@ -72,15 +72,25 @@ def render(turn: BotTurn, clinic: ClinicConfig, next_turn: int) -> VoiceResponse
     return answer
 
 
-def _caller() -> tuple[str, str, str] | None:
-    """(clinic number, caller, CallSid) of a signed Twilio request; None when unusable."""
+class _Unusable(Exception):
+    """A signed request without usable To/From numbers or CallSid."""
+
+
+def _caller() -> tuple[str, str, str]:
+    """(clinic number, caller, CallSid) of a signed Twilio request (403 unsigned; `_Unusable` without them)."""
     if not is_from_twilio(request):
         abort(403)
     try:
         return to_e164(request.form.get("To", "")), to_e164(request.form.get("From", "")), request.form["CallSid"]
     except (ValueError, KeyError):
-        log.warning("voice webhook without usable To/From numbers or CallSid")
-        return None
+        raise _Unusable from None
+
+
+@bp.errorhandler(_Unusable)
+def unusable(_: _Unusable) -> Response:
+    """The caller still hears a way out."""
+    log.warning("voice webhook without usable To/From numbers or CallSid")
+    return _trouble()
 
 
 def _answer(inbound: Inbound, next_turn: int) -> Response:
@@ -98,20 +108,14 @@ def _answer(inbound: Inbound, next_turn: int) -> Response:
 @bp.post("")
 def incoming_call() -> Response:
     """Answer a call: the clinic's greeting in French (9 for English), then listen."""
-    caller = _caller()
-    if caller is None:
-        return _trouble()
-    clinic_number, patient, call_sid = caller
+    clinic_number, patient, call_sid = _caller()
     return _answer(Inbound(clinic_number, patient, "", Channel.VOICE, call_sid, starts_call=True), 1)
 
 
 @bp.post("/gather")
 def gathered() -> Response:
     """What the caller said or pressed (or their silence) goes through the same flows as a text."""
-    caller = _caller()
-    if caller is None:
-        return _trouble()
-    clinic_number, patient, call_sid = caller
+    clinic_number, patient, call_sid = _caller()
     turn_number = request.args.get("turn", type=int) or 1
     asked = request.args.get("expects", "")
     expects = Expect(asked) if asked in Expect.__members__.values() else Expect.NOTHING
@@ -125,13 +129,11 @@ def gathered() -> Response:
 @bp.post("/status")
 def call_status() -> Response:
     """Record how the call ended (Twilio's status callback)."""
-    caller = _caller()
-    if caller is not None:
-        clinic_number, patient, call_sid = caller
-        duration = request.form.get("CallDuration", type=int)
-        record_call_status(
-            services().database, call_sid, clinic_number, patient, request.form.get("CallStatus", "unknown"), duration
-        )
+    clinic_number, patient, call_sid = _caller()
+    duration = request.form.get("CallDuration", type=int)
+    record_call_status(
+        services().database, call_sid, clinic_number, patient, request.form.get("CallStatus", "unknown"), duration
+    )
     return Response(status=204)
 
 

@@ -283,3 +283,11 @@ def test_a_call_the_assistant_cannot_handle_is_put_through_while_open_and_guided
         assert turn.handoff is handoff
     assert turn.replies[0].text.startswith("Notre système de rendez-vous ne répond pas.")
     assert "811" in turn.replies[0].text and "911" in turn.replies[0].text
+
+
+def test_a_signed_request_without_numbers_gets_a_way_out_not_an_error(
+    services: Services, calling: Callable[..., SignedCallClient]
+) -> None:
+    call = calling(caller="not a number")
+    step = call._post(CALL_PATH, {})
+    assert step.hung_up and "911" in step.said[0] and "811" in step.said[0]
