@@ -347,7 +347,7 @@ class FhirScheduler:
         moved = self.book(BookingRequest(new_slot_id, phone, channel))
         try:
             self.cancel(appointment_id, channel=channel, patient_phone=patient_phone)
-        except BaseException:
+        except Exception:
             self.cancel(moved.appointment_id, channel=channel, patient_phone=patient_phone)
             raise
         return moved

@@ -218,9 +218,9 @@ class GuardedBackend:
             wait=wait_random_exponential(multiplier=0.05, max=RETRY_WAIT_MAX_S),
             reraise=True,
         )
-        return self.write(lambda: retrying(operation))
+        return self.call(lambda: retrying(operation))
 
-    def write(self, operation: Callable[[], Result]) -> Result:
+    def call(self, operation: Callable[[], Result]) -> Result:
         """Run an operation once through the breaker; `BookingUnavailable` when it is open or the call faults."""
         self._close_if_recovered()
         try:
@@ -303,12 +303,12 @@ class BackendChain:
 
     def book(self, request: BookingRequest) -> BookedAppointment:
         """Book on the system of record."""
-        return self._mirrored(self.record.write(lambda: self.record.backend.book(request)))
+        return self._mirrored(self.record.call(lambda: self.record.backend.book(request)))
 
     def cancel(self, appointment_id: str, *, channel: Channel, patient_phone: str | None = None) -> BookedAppointment:
         """Cancel on the system of record."""
         return self._mirrored(
-            self.record.write(
+            self.record.call(
                 lambda: self.record.backend.cancel(appointment_id, channel=channel, patient_phone=patient_phone)
             )
         )
@@ -317,7 +317,7 @@ class BackendChain:
         self, appointment_id: str, new_slot_id: str, *, channel: Channel, patient_phone: str | None = None
     ) -> BookedAppointment:
         """Move an appointment on the system of record."""
-        moved = self.record.write(
+        moved = self.record.call(
             lambda: self.record.backend.reschedule(
                 appointment_id, new_slot_id, channel=channel, patient_phone=patient_phone
             )

@@ -254,6 +254,6 @@ def test_without_redis_each_process_keeps_its_own_breaker(primary: FhirTestServe
     primary.set_fault("reset")
     for _ in range(2):
         with pytest.raises(BookingUnavailable):
-            guarded.write(lambda: guarded.backend.search(QUERY))
+            guarded.call(lambda: guarded.backend.search(QUERY))
     assert breaker.current_state == pybreaker.STATE_OPEN
     primary.clear_fault()
