@@ -60,7 +60,8 @@ def main() -> None:
     """rdvbot: SMS and voice booking assistant for clinics.
 
     Configured through environment variables: DATABASE_URL, REDIS_URL, TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, RDVBOT_CLINICS, RDVBOT_API_TOKEN (see README).
+    TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, RDVBOT_CLINICS, RDVBOT_API_TOKEN, RDVBOT_SPOOL_DIR,
+    TWILIO_API_URL (see README).
     """
 
 
