@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.channels.sms import sms_text
 from bot.channels.sms_sender import SendFailed, SmsSender
 from bot.db.models import Channel
+from bot.db.session import DatabaseUnavailable
 from bot.engine.replies import BotTurn
 from bot.state.masking import mask_number
 
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 #: A file claimed this long ago belongs to a process that died while replaying it: it is taken back.
 STALE_CLAIM_S = 600.0
 _PENDING, _CLAIMED = ".json", ".replaying"
+#: Where messages that fail for another reason than the database are set aside.
+FAILED_DIR = "failed"
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,12 @@ class InboundSpool:
         """The message is handled: forget it."""
         claimed.unlink(missing_ok=True)
 
+    def set_aside(self, claimed: Path) -> None:
+        """A message that fails for another reason than the database: kept for a person to look at, out of the way."""
+        aside = self.directory / FAILED_DIR
+        aside.mkdir(exist_ok=True)
+        os.replace(claimed, aside / claimed.name)
+
     def give_back(self, claimed: Path) -> None:
         """The message could not be handled now: it waits again."""
         os.rename(claimed, claimed.with_name(claimed.name.split(".")[0] + _PENDING))
@@ -142,23 +153,22 @@ class SpoolReplay:
         self.sender = sender
         self._running = threading.Lock()
 
-    def replay_one(self, message: SpooledMessage) -> bool:
-        """Handle one message and text its answer; True once handled (a text that fails is not retried: the
-        message is handled, and replaying it again would only find its sid)."""
+    def replay_one(self, message: SpooledMessage) -> None:
+        """Handle one message and text its answer (a text that fails is not retried: the message is handled, and
+        replaying it again would only find its sid)."""
         turn = self.answer(message)
         if turn is None or not turn.replies:
-            return True
+            return
         if self.sender is None:
             log.warning(
                 "spooled message of %s handled; no Twilio credentials to text the answer",
                 mask_number(message.patient_number),
             )
-            return True
+            return
         try:
             self.sender.send(message.clinic_number, message.patient_number, sms_text(turn))
         except SendFailed as failed:
             log.warning("the answer to a spooled message was not sent: %s", failed)
-        return True
 
     def kick(self) -> None:
         """Start a run in the background unless one is going on."""
@@ -170,16 +180,18 @@ class SpoolReplay:
         handled = 0
         for claimed, message in self.spool.claim_each():
             try:
-                done = self.replay_one(message)
-            except Exception:
-                log.exception("spooled message %s could not be replayed; it waits", claimed.name)
-                done = False
-            if done:
-                self.spool.done(claimed)
-                handled += 1
-            else:
+                self.replay_one(message)
+            except (SQLAlchemyError, DatabaseUnavailable):
+                log.warning("the database still refuses spooled messages; %s waits", claimed.name)
                 self.spool.give_back(claimed)
-                break  # the database is still not taking them: the rest waits, in order
+                break  # the rest waits too, in order
+            except Exception:
+                # Not the database: the same message would fail every time and hold up the others behind it.
+                log.exception("spooled message %s failed; set aside in %s", claimed.name, FAILED_DIR)
+                self.spool.set_aside(claimed)
+                continue
+            self.spool.done(claimed)
+            handled += 1
         return handled
 
     def _run_then_release(self) -> None:

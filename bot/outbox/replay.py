@@ -117,9 +117,7 @@ class Replayer:
         take it now."""
         database = self.services.database
         clinic = self.services.clinics.by_id(kept.clinic_id)
-        if clinic is None:  # the clinic left the clinics file: nobody can handle it, nobody should be texted
-            store.handled(database, kept.id, self.worker, "dropped", None)
-            return store.notified(database, kept.id, self.worker)
+        assert clinic is not None  # only requests of the configured clinics are claimed
         notice_json = kept.notice
         if notice_json is None:
             handled = self._handle(clinic, kept, stop)

@@ -118,7 +118,7 @@ def _held(request_id: int, worker: str) -> Any:
     return and_(OutboxRequest.id == request_id, OutboxRequest.claimed_by == worker)
 
 
-def handled(database: Database, request_id: int, worker: str, outcome: str, notice: str | None) -> bool:
+def handled(database: Database, request_id: int, worker: str, outcome: str, notice: str) -> bool:
     """Record what replaying the request did and the text for the patient; False when this worker no longer
     holds it (its lease ran out and another took it over)."""
     statement = (

@@ -3,6 +3,7 @@ claims of dead processes taken back, and a replay that stops at the first messag
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,10 +11,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from bot.channels.sms_sender import TwilioSender
 from bot.db.models import Channel
 from bot.engine.replies import BotTurn, Reply
-from bot.spool import STALE_CLAIM_S, InboundSpool, SpooledMessage, SpoolReplay
+from bot.spool import FAILED_DIR, STALE_CLAIM_S, InboundSpool, SpooledMessage, SpoolReplay
 from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 
 T0 = datetime(2026, 11, 23, 14, tzinfo=UTC)
@@ -66,18 +69,22 @@ def test_a_claim_left_by_a_dead_process_is_taken_back(tmp_path: Path) -> None:
     assert [m.sid for _, m in spool.claim_each()] == [message(1).sid]
 
 
-def test_a_replay_texts_answers_and_stops_at_the_first_refusal(tmp_path: Path) -> None:
+def test_a_replay_texts_answers_sets_aside_what_fails_and_stops_while_the_database_refuses(tmp_path: Path) -> None:
     spool = InboundSpool(tmp_path)
-    for n in (1, 2, 3):
+    for n in (1, 2, 3, 4):
         spool.keep(message(n))
 
     def answer(m: SpooledMessage) -> BotTurn | None:
         if m.sid == message(2).sid:
-            raise ConnectionError("the database still refuses")
+            raise ValueError("a bug that this message triggers every time")
+        if m.sid == message(3).sid:
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError())
         return BotTurn(replies=[Reply(f"réponse à {m.patient_number}")])
 
     with TwilioRecorder() as recorder:
         sender = TwilioSender(FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, api_base_url=recorder.base_url)
         assert SpoolReplay(spool, answer, sender).run() == 1
         assert [m.body for m in recorder.messages] == ["réponse à +15145550101"]
-    assert [m.sid for _, m in spool.claim_each()] == [message(2).sid, message(3).sid], "both wait, in order"
+    [set_aside] = (tmp_path / FAILED_DIR).iterdir()
+    assert json.loads(set_aside.read_text(encoding="utf-8"))["sid"] == message(2).sid, "kept for a person to see"
+    assert [m.sid for _, m in spool.claim_each()] == [message(3).sid, message(4).sid], "both wait, in order"
