@@ -136,9 +136,9 @@ class Assistant:
             return self._respond(clinic, inbound, answer_retries=False, received_at=message.received_at)
 
     def _spooled_fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
-        """The guidance now, and the message kept to be handled once the database can take it (a message without a
-        sid could not be told from its retries: it is not kept)."""
-        if self.spool is not None and inbound.sid:
+        """The guidance now, and the message kept to be handled once the database can take it. Not kept: a message
+        without a sid (it could not be told from its retries), and what a caller said (the call is over by then)."""
+        if self.spool is not None and inbound.sid and inbound.channel is not Channel.VOICE:
             try:
                 self.spool.spool.keep(
                     SpooledMessage(

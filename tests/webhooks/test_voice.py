@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -14,13 +15,15 @@ from sqlalchemy import select
 
 from bot.assistant import Inbound
 from bot.booking.outage import SWITCH_CACHE_S, start_outage
-from bot.bootstrap import Services, build_assistant, build_replayer
+from bot.bootstrap import Services, bootstrap, build_assistant, build_replayer
 from bot.channels.sms_sender import TwilioSender
 from bot.db.models import Appointment, AppointmentStatus, CallOutcome, Channel
 from bot.db.patients import set_opted_out
 from bot.engine.replies import Handoff
 from bot.outbox.store import waiting
+from bot.settings import Settings
 from rdvbot.call import CALL_PATH, SignedCallClient
+from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
 from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from webhooks import create_app
@@ -291,3 +294,21 @@ def test_a_signed_request_without_numbers_gets_a_way_out_not_an_error(
     call = calling(caller="not a number")
     step = call._post(CALL_PATH, {})
     assert step.hung_up and "911" in step.said[0] and "811" in step.said[0]
+
+
+def test_what_a_caller_said_while_the_database_was_down_is_not_spooled_but_a_text_is(tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'missing' / 'rdvbot.db'}",  # a folder that does not exist: no database
+        twilio_auth_token=TOKEN,
+        public_base_url=BASE_URL,
+        spool_dir=spool,
+    )
+    app = create_app({"TESTING": True, "SERVICES": bootstrap(settings)})
+    call = SignedCallClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, CALLER)
+    step = call.dial()
+    assert step.gather is None and (step.dialled or step.hung_up), "put through or guided, never left hanging"
+    assert not spool.exists() or list(spool.iterdir()) == []
+    texting = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, CALLER)
+    assert "ne répond pas" in texting.send("rdv demain")[0]
+    assert len(list(spool.glob("*.json"))) == 1
