@@ -39,6 +39,7 @@ from bench.sms_turn import (
     clean_env,
     gunicorn,
     machine_facts,
+    patient_numbers,
     percentile,
     redis_state,
     scratch_database,
@@ -118,13 +119,6 @@ async def texter(port: int, number: str, until: float, pause: tuple[float, float
         await connection.close()
 
 
-def numbers(count: int) -> list[str]:
-    """Fictional callers: +1 AAA 555-01XX over several area codes (never the clinic's own numbers)."""
-    areas = ("438", "450", "514", "579", "581", "819", "873")
-    pool = [f"+1{area}55501{n:02d}" for area in areas for n in range(100)]
-    return [n for n in pool if n not in (CLINIC_NUMBER, "+15145550199")][:count]
-
-
 def summary(seconds: Sequence[float]) -> dict[str, float]:
     ms = [s * 1000 for s in seconds]
     return {"count": len(ms), "p50_ms": round(percentile(ms, 50), 1), "p99_ms": round(percentile(ms, 99), 1)}
@@ -132,7 +126,7 @@ def summary(seconds: Sequence[float]) -> dict[str, float]:
 
 async def measure(port: int, args: argparse.Namespace) -> dict[str, Any]:
     pause = (args.pause_min, args.pause_max)
-    callers = numbers(args.calls)
+    callers = patient_numbers()[: args.calls]
     voice = Timings()
     until = time.monotonic() + args.seconds
     await asyncio.gather(*(caller(port, n, until, pause, voice) for n in callers))

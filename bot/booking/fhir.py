@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -420,7 +420,7 @@ class FhirScheduler:
         if appointment is None or self._practitioner_of(appointment) is None:
             raise AppointmentNotFound(f"no Appointment/{appointment_id} at this clinic")
         if response.headers.get("ETag") and appointment.version is None:
-            appointment = _Appointment(**{**appointment.__dict__, "version": response.headers["ETag"].split('"')[1]})
+            appointment = replace(appointment, version=response.headers["ETag"].split('"')[1])
         if patient_phone is not None:
             patient = self._patient_id(patient_phone, create=False)
             if patient is None or f"Patient/{patient}" not in appointment.actors:

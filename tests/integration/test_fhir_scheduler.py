@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,7 +21,7 @@ from bot.booking.port import (
     SlotSearch,
     SlotTaken,
 )
-from bot.clinics.config import ClinicConfig
+from bot.clinics.config import DEFAULT_TIMEZONE, ClinicConfig
 from bot.db.models import AppointmentStatus, Channel
 from bot.deadline import turn_deadline
 from tests.fhir_server import FIXTURES_DIR, FhirTestServer, make_appointment, make_patient, make_schedule, make_slot
@@ -35,8 +36,7 @@ DAY = date.today() + timedelta(days=7)
 
 def local(hour: int, minute: int = 0, day: date = DAY) -> datetime:
     """A Montréal wall-clock time on `day`, in UTC."""
-    clinic_zone = fhir_clinic("http://x", {"owl": "s"}).clinics[0].zone
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=clinic_zone).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(DEFAULT_TIMEZONE)).astimezone(UTC)
 
 
 @pytest.fixture
