@@ -81,7 +81,9 @@ def stock(server: FhirTestServer, days: int) -> None:
 
 
 def wire(folder: Path, server: FhirTestServer, redis_url: str | None, pace_per_minute: float) -> Services:
-    clinics = fhir_clinic_data(server.base_url, SCHEDULES, fail_max=FAIL_MAX, reset_s=600, replay_per_minute=pace_per_minute)
+    clinics = fhir_clinic_data(
+        server.base_url, SCHEDULES, fail_max=FAIL_MAX, reset_s=600, replay_per_minute=pace_per_minute
+    )
     path = folder / "clinics.yaml"
     path.write_text(yaml.safe_dump(clinics), encoding="utf-8")
     settings = Settings(
