@@ -43,9 +43,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 Resource = dict[str, Any]
 FaultKind = Literal["500", "503", "outcome", "malformed", "slow", "hang", "reset", "409"]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# CI copies /work/shared next to the repository, so the fixtures are found relative to it, never by absolute path.
-FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
+#: Public FHIR scheduling example files, copied into the repository (their origins: `fixtures/README.md`).
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "4.0.1"
@@ -72,7 +71,7 @@ def fixture_path(relative: str | Path) -> Path:
     path = Path(relative)
     path = path if path.is_absolute() else FIXTURES_DIR / path
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: fixtures are expected in <repository>/../shared/fixtures")
+        raise FileNotFoundError(f"{path}: no such fixture in tests/fixtures")
     return path
 
 

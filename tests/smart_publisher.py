@@ -1,6 +1,6 @@
 """A local SMART Scheduling Links publisher for tests: real HTTP on 127.0.0.1, the example files, faults on demand.
 
-It serves the files of `shared/fixtures/smart-scheduling-links/` at `base_url`, and `bulk-publish.json` at
+It serves the files of `tests/fixtures/smart-scheduling-links/` at `base_url`, and `bulk-publish.json` at
 `$bulk-publish` with the upstream GitHub prefix of every URL replaced by `base_url`. The fixtures have no W11-W13 slot
 files, so those three outputs answer 404, as a publisher's missing files would.
 
@@ -21,8 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from tests.local_server import LoopbackServer, QuietHandler, ServedInThread
 
-# CI copies /work/shared next to the repository, so the fixtures are found relative to it, never by absolute path.
-SMART_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "smart-scheduling-links"
+SMART_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "smart-scheduling-links"
 UPSTREAM_PREFIX = "https://raw.githubusercontent.com/smart-on-fhir/smart-scheduling-links/master/examples/"
 MANIFEST = "$bulk-publish"
 MANIFEST_FILE = "bulk-publish.json"
@@ -49,7 +48,7 @@ class SmartPublisher(ServedInThread):
     def __init__(self, fixtures_dir: Path = SMART_FIXTURES) -> None:
         super().__init__()
         if not (fixtures_dir / MANIFEST_FILE).is_file():
-            raise FileNotFoundError(f"{fixtures_dir}: fixtures are expected in <repository>/../shared/fixtures")
+            raise FileNotFoundError(f"{fixtures_dir}: no SMART manifest there")
         self._files = {
             (MANIFEST if path.name == MANIFEST_FILE else path.name): path.read_bytes()
             for path in fixtures_dir.iterdir()

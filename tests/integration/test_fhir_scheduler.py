@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +23,7 @@ from bot.booking.port import (
 from bot.clinics.config import DEFAULT_TIMEZONE, ClinicConfig
 from bot.db.models import AppointmentStatus, Channel
 from bot.deadline import turn_deadline
-from tests.fhir_server import FIXTURES_DIR, FhirTestServer, make_appointment, make_patient, make_schedule, make_slot
+from tests.fhir_server import FhirTestServer, make_appointment, make_patient, make_schedule, make_slot
 from tests.helpers import fhir_clinic
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -97,7 +96,6 @@ def test_search_follows_next_pages(server: FhirTestServer) -> None:
     assert len(FhirScheduler(clinic, clinic.backends[0]).search(SlotSearch("night", DAY, DAY, limit=10))) == 5
 
 
-@pytest.mark.skipif(not FIXTURES_DIR.is_dir() and not os.environ.get("CI"), reason="!!! SKIPPED: no FHIR fixtures")
 def test_stu3_slots_are_read_and_zero_length_ones_skipped(server: FhirTestServer) -> None:
     server.load_json("hl7-fhir/slot-example.json")  # STU3: serviceCategory is an object, not a list
     server.load_json("argonaut-scheduling/Schedule-2017-08-28-derm.json")

@@ -5,7 +5,6 @@ The FHIR booking adapter's tests will rely on this server, so each behaviour the
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -20,7 +19,6 @@ import requests
 from tests.fhir_server import (
     BOOK_OPERATION,
     FHIR_JSON,
-    FIXTURES_DIR,
     FhirTestServer,
     RecordedRequest,
     make_appointment,
@@ -55,17 +53,7 @@ def server() -> Iterator[FhirTestServer]:
 
 
 @pytest.fixture
-def fixtures() -> None:
-    """The public FHIR fixtures next to the repository: skipped loudly on a laptop without them, failed under CI."""
-    if not FIXTURES_DIR.is_dir():
-        message = f"the FHIR fixtures are not in {FIXTURES_DIR} (CI copies /work/shared next to the repository)"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(f"!!! SKIPPED: {message}")
-
-
-@pytest.fixture
-def smart(server: FhirTestServer, fixtures: None) -> FhirTestServer:
+def smart(server: FhirTestServer) -> FhirTestServer:
     """The server holding the SMART Scheduling Links schedules (10-19) and the W09 (20-89) and W10 (90-159) slots."""
     for name in ("schedules.ndjson", "slots-2021-W09.ndjson", "slots-2021-W10.ndjson"):
         server.load_ndjson(f"{SMART}/{name}")
@@ -357,7 +345,7 @@ def test_every_request_is_recorded(smart: FhirTestServer) -> None:
 # ----- fixtures served as they are -----
 
 
-def test_hl7_stu3_slot_is_served_unchanged(server: FhirTestServer, fixtures: None) -> None:
+def test_hl7_stu3_slot_is_served_unchanged(server: FhirTestServer) -> None:
     original = read_resource("hl7-fhir/slot-example.json")
     server.load_json("hl7-fhir/slot-example.json")
 
@@ -370,7 +358,7 @@ def test_hl7_stu3_slot_is_served_unchanged(server: FhirTestServer, fixtures: Non
     assert read["appointmentType"]["coding"][0]["code"] == "walkin"
 
 
-def test_argonaut_zero_length_slots_keep_their_odd_offsets(server: FhirTestServer, fixtures: None) -> None:
+def test_argonaut_zero_length_slots_keep_their_odd_offsets(server: FhirTestServer) -> None:
     originals = [
         r
         for r in read_bundle_resources("argonaut-scheduling/Bundle-slot-bundle-example.json")
