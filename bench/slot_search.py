@@ -32,9 +32,10 @@ import sqlalchemy
 from sqlalchemy import Connection, Integer, Table, insert, make_url, text
 
 from bench.scratch import scratch_postgres
-from bot.booking.port import PartOfDay, SlotSearch
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
+from bot.core.booking import SlotSearch
+from bot.core.vocabulary import PartOfDay
 from bot.db.migrate import upgrade
 from bot.db.models import Base
 from bot.db.session import Database

@@ -55,7 +55,8 @@ from twilio.request_validator import RequestValidator
 from bench.scratch import scratch_postgres
 from bench.slot_search import fictional_numbers
 from bot.bootstrap import bootstrap, prepare_database
-from bot.db.models import Appointment, Channel, ProcessedWebhook
+from bot.core.vocabulary import Channel
+from bot.db.models import Appointment, ProcessedWebhook
 from bot.db.session import Database
 from bot.demo import DEMO_PATIENTS
 from bot.settings import Settings

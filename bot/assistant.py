@@ -19,11 +19,12 @@ from bot.actions.clinic import unavailable_response
 from bot.bootstrap import Services
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig
-from bot.db.models import Channel, utcnow
+from bot.core.clock import utcnow
+from bot.core.deadline import turn_deadline
+from bot.core.vocabulary import Channel
 from bot.db.patients import patient_language, remember_language, set_opted_out
 from bot.db.session import DatabaseUnavailable
 from bot.db.webhooks import claim, record_answer
-from bot.deadline import turn_deadline
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
 from bot.engine.replies import BotTurn, Handoff, Reply

@@ -21,8 +21,8 @@ from bot.booking.sql import SqlScheduler
 from bot.channels.sms_sender import TwilioSender
 from bot.clinics.config import ClinicsFile, load_clinics
 from bot.clinics.sync import sync_clinics
+from bot.core.clock import utcnow
 from bot.db.migrate import upgrade
-from bot.db.models import utcnow
 from bot.db.session import Database
 from bot.demo import book_demo_appointments, clinics_in_database
 from bot.outbox.pace import LocalTokenBucket, Pace, RedisTokenBucket

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.booking.port import BookingRequest, SlotSearch, SlotTaken
 from bot.booking.sql import SqlScheduler
-from bot.db.models import Appointment, Channel, Clinic, utcnow
+from bot.core.booking import BookingRequest, SlotSearch, SlotTaken
+from bot.core.clock import utcnow
+from bot.core.vocabulary import Channel
+from bot.db.models import Appointment, Clinic
 from bot.db.session import Database
 
 DEMO_PATIENTS = ("+15145550142", "+15145550143", "+15145550144")

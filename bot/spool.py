@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.sms import sms_text
 from bot.channels.sms_sender import SendFailed, SmsSender
-from bot.db.models import Channel
+from bot.core.vocabulary import Channel
 from bot.db.session import DatabaseUnavailable
 from bot.engine.replies import BotTurn
 from bot.state.masking import mask_number

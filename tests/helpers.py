@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
-from bot.db.models import utcnow
+from bot.core.clock import utcnow
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from bot.bootstrap import Services, bootstrap, build_assistant
-from bot.db.models import utcnow
+from bot.core.clock import utcnow
 from webhooks import api, health, sms, voice
 
 log = logging.getLogger(__name__)

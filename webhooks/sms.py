@@ -10,7 +10,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.assistant import Inbound
 from bot.channels.sms import sms_text
 from bot.clinics.config import to_e164
-from bot.db.models import Channel
+from bot.core.vocabulary import Channel
 from webhooks.services import assistant
 from webhooks.twilio_signature import is_from_twilio
 

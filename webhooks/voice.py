@@ -16,8 +16,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from bot.assistant import Inbound
 from bot.channels.voice import LANGUAGE_CODES, caller_words, prompt
 from bot.clinics.config import ClinicConfig, to_e164
+from bot.core.vocabulary import Channel
 from bot.db.calls import record_call_status
-from bot.db.models import Channel
 from bot.engine.replies import BotTurn, Expect, Handoff
 from webhooks.services import assistant, services
 from webhooks.twilio_signature import is_from_twilio

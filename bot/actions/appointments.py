@@ -23,8 +23,8 @@ from bot.actions.base import (
 )
 from bot.actions.outbox import keep_for_patient
 from bot.booking.finder import OFFERED, find_slots
-from bot.booking.port import BookingError, BookingRequest, BookingUnavailable, SlotTaken
-from bot.db.models import Channel
+from bot.core.booking import BookingError, BookingRequest, BookingUnavailable, SlotTaken
+from bot.core.vocabulary import Channel
 from bot.sms.numbers import can_receive_texts
 
 

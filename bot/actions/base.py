@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.context import services
-from bot.booking.port import BookedAppointment, BookingUnavailable, OfferedSlot
 from bot.booking.resilience import BackendChain
 from bot.clinics.config import ClinicConfig
-from bot.db.models import Channel, utcnow
+from bot.core.booking import BookedAppointment, BookingUnavailable, OfferedSlot
+from bot.core.clock import utcnow
+from bot.core.vocabulary import Channel
 
 #: Slots the host puts in every tracker besides the flow slots.
 CLINIC_SLOT, LANGUAGE_SLOT, CHANNEL_SLOT, NOW_SLOT = "clinic_id", "language", "channel", "now"

@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.base import LANGUAGE_SLOT, BotAction, channel_of, clinic_of, now_of
 from bot.actions.outbox import DROPPED_SLOT, kept_request
 from bot.clinics.calendar import ClinicCalendar
-from bot.db.models import Channel
+from bot.core.vocabulary import Channel
 
 
 def unavailable_response(opening_status: dict[str, str]) -> str:

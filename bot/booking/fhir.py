@@ -27,7 +27,9 @@ from fhir.resources.STU3.appointment import Appointment as Stu3Appointment
 from fhir.resources.STU3.slot import Slot as Stu3Slot
 from pydantic import BaseModel, ValidationError
 
-from bot.booking.port import (
+from bot.booking.port import local_windows
+from bot.clinics.config import BackendConfig, ClinicConfig
+from bot.core.booking import (
     AppointmentNotFound,
     BackendFailure,
     BookedAppointment,
@@ -37,11 +39,9 @@ from bot.booking.port import (
     SlotNotFound,
     SlotSearch,
     SlotTaken,
-    local_windows,
 )
-from bot.clinics.config import BackendConfig, ClinicConfig
-from bot.db.models import AppointmentStatus, Channel
-from bot.deadline import remaining_s
+from bot.core.deadline import remaining_s
+from bot.core.vocabulary import AppointmentStatus, Channel
 
 Json = dict[str, Any]
 

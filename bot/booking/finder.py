@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot.booking.port import BookingBackend, OfferedSlot, PartOfDay, SlotSearch
+from bot.booking.port import BookingBackend
 from bot.clinics.config import ClinicConfig
+from bot.core.booking import OfferedSlot, SlotSearch
+from bot.core.vocabulary import PartOfDay
 
 OFFERED = 3
 #: Slots fetched to choose the offered ones near an asked clock time from: a whole busy day.

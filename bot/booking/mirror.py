@@ -8,9 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import and_, select, update
 
-from bot.booking.port import BookedAppointment
+from bot.core.booking import BookedAppointment
+from bot.core.clock import utcnow
+from bot.core.vocabulary import LIVE_STATUSES, AppointmentStatus, Channel
 from bot.db.inserts import upsert_into
-from bot.db.models import LIVE_STATUSES, AppointmentStatus, Channel, MirroredAppointment, utcnow
+from bot.db.models import MirroredAppointment
 from bot.db.session import Database
 
 

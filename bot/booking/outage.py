@@ -13,8 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
 
+from bot.core.clock import utcnow
 from bot.db.inserts import upsert_into
-from bot.db.models import OUTAGE_MESSAGE_MAX, OutageSwitch, utcnow
+from bot.db.models import OUTAGE_MESSAGE_MAX, OutageSwitch
 from bot.db.session import Database
 
 #: How long a process trusts what it last read of a clinic's switch.

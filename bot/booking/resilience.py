@@ -31,18 +31,18 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from bot.booking.mirror import AppointmentMirror
-from bot.booking.port import (
+from bot.booking.port import BookingBackend
+from bot.clinics.config import BackendConfig
+from bot.core.booking import (
     BackendFailure,
     BookedAppointment,
-    BookingBackend,
     BookingRequest,
     BookingUnavailable,
     OfferedSlot,
     SlotSearch,
 )
-from bot.clinics.config import BackendConfig
-from bot.db.models import Channel
-from bot.deadline import remaining_s, share_of_turn
+from bot.core.deadline import remaining_s, share_of_turn
+from bot.core.vocabulary import Channel
 
 Result = TypeVar("Result")
 log = logging.getLogger(__name__)

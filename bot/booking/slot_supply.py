@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import WEEKDAYS, ClinicConfig, ClinicsFile, PractitionerConfig
+from bot.core.clock import utcnow
 from bot.db.inserts import insert_ignoring_conflicts
-from bot.db.models import Practitioner, Slot, utcnow
+from bot.db.models import Practitioner, Slot
 from bot.db.session import Database
 
 MAX_SLOT_MINUTES = 240

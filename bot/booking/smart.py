@@ -7,7 +7,7 @@ books there, never through this adapter, which writes nothing.
 
 Publishers are remote and imperfect, so a bad line or a missing file costs only that line or that file, and a
 publisher that cannot be reached leaves the previous snapshot in service. Every request takes its timeout from the
-current turn's deadline (`bot.deadline.remaining_s`): a patient never waits for a publisher longer than the turn has.
+current turn's deadline (`bot.core.deadline.remaining_s`): a patient never waits for a publisher longer than the turn has.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot
 from pydantic import ValidationError
 
-from bot.deadline import remaining_s
+from bot.core.deadline import remaining_s
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,9 @@ from typing import Any, TypeAlias
 from sqlalchemy import Connection, Row, Select, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.booking.port import (
+from bot.booking.port import local_windows
+from bot.clinics.config import ClinicsFile
+from bot.core.booking import (
     AppointmentNotFound,
     AppointmentNotLive,
     BackendFailure,
@@ -23,22 +25,10 @@ from bot.booking.port import (
     SlotNotFound,
     SlotSearch,
     SlotTaken,
-    local_windows,
 )
-from bot.clinics.config import ClinicsFile
-from bot.db.models import (
-    LIVE_STATUSES,
-    Appointment,
-    AppointmentEvent,
-    AppointmentStatus,
-    AppointmentType,
-    Channel,
-    Patient,
-    Practitioner,
-    Slot,
-    is_live,
-    utcnow,
-)
+from bot.core.clock import utcnow
+from bot.core.vocabulary import LIVE_STATUSES, AppointmentStatus, Channel
+from bot.db.models import Appointment, AppointmentEvent, AppointmentType, Patient, Practitioner, Slot, is_live
 from bot.db.patients import patient_id
 from bot.db.session import Database, DatabaseUnavailable
 

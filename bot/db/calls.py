@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.clock import utcnow
 from bot.db.inserts import upsert_into
-from bot.db.models import CallOutcome, utcnow
+from bot.db.models import CallOutcome
 from bot.db.session import Database
 
 

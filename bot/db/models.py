@@ -24,6 +24,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_c
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.types import TypeDecorator
 
+from bot.core.clock import utcnow
+from bot.core.vocabulary import LIVE_STATUSES, AppointmentStatus, Channel
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes stored in UTC; SQLite (which keeps no offset) gets them back as UTC too."""
@@ -45,11 +48,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
-
-
 #: A staff outage message must leave room for the clinic's phone, its hours, 811 and 911 within two SMS.
 OUTAGE_MESSAGE_MAX = 100
 
@@ -67,17 +65,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
-class AppointmentStatus(StrEnum):
-    BOOKED = "booked"
-    CONFIRMED = "confirmed"
-    CANCELLED = "cancelled"
-    NO_SHOW = "no_show"
-
-
-#: Statuses that hold a slot; the partial unique index below allows one such appointment per slot.
-LIVE_STATUSES: tuple[AppointmentStatus, ...] = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
-
-
 def is_live(status: QueryableAttribute[Any]) -> ColumnElement[bool]:
     """`status IN ('booked', 'confirmed')` with the values written into the SQL, not bound.
 
@@ -88,14 +75,6 @@ def is_live(status: QueryableAttribute[Any]) -> ColumnElement[bool]:
         "live_statuses", [s.value for s in LIVE_STATUSES], expanding=True, literal_execute=True
     )
     return status.in_(live)
-
-
-class Channel(StrEnum):
-    SMS = "sms"
-    VOICE = "voice"
-    API = "api"
-    STAFF = "staff"
-    SYSTEM = "system"
 
 
 def _string_enum(enum: type[StrEnum], name: str) -> Enum:

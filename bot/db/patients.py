@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
+from bot.core.clock import utcnow
 from bot.db.inserts import insert_ignoring_conflicts, upsert_into
-from bot.db.models import Patient, utcnow
+from bot.db.models import Patient
 
 _PATIENT_ID = select(Patient.id).where(Patient.phone == bindparam("phone"))
 _LANGUAGE = select(Patient.language).where(Patient.phone == bindparam("phone"))

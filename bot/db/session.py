@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import retry, retry_if_exception, stop_after_attempt
 
-from bot.deadline import check_deadline
+from bot.core.deadline import check_deadline
 
 #: How long a SQLite writer waits for another one before giving up (seconds).
 SQLITE_BUSY_TIMEOUT_S = 30

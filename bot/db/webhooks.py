@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.db.models import ProcessedWebhook, utcnow
+from bot.core.clock import utcnow
+from bot.db.models import ProcessedWebhook
 from bot.db.session import Database, retry_on_stale_connection
 
 #: A first attempt that recorded no answer after this long died (a killed worker): its retry is handled anew.

@@ -15,10 +15,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import CHANNEL_SLOT, CLINIC_SLOT, LANGUAGE_SLOT, NOW_SLOT, BotAction
-from bot.booking.port import BookingUnavailable
 from bot.clinics.config import ClinicConfig
-from bot.db.models import Channel
-from bot.deadline import check_deadline
+from bot.core.booking import BookingUnavailable
+from bot.core.deadline import check_deadline
+from bot.core.vocabulary import Channel
 from bot.engine.conversation import Conversation, Frame
 from bot.engine.flows import END, FlowBook, Step
 from bot.engine.render import Renderer

@@ -8,8 +8,8 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.booking.port import PartOfDay
 from bot.clinics.config import ClinicConfig
+from bot.core.vocabulary import PartOfDay
 from bot.engine.flows import FlowBook, ResponseVariant
 from bot.engine.replies import Reply
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from bot.booking.port import PartOfDay
+from bot.core.vocabulary import PartOfDay
 
 _CLOCK = re.compile(
     r"""

@@ -7,7 +7,7 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Literal
 
-from bot.booking.port import PartOfDay
+from bot.core.vocabulary import PartOfDay
 
 Language = Literal["fr", "en"]
 

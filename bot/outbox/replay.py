@@ -25,7 +25,12 @@ from sqlalchemy import select
 
 from bot.actions.base import slot_option
 from bot.booking.finder import find_slots
-from bot.booking.port import (
+from bot.booking.resilience import BackendChain
+from bot.bootstrap import Services
+from bot.channels.sms import sms_text
+from bot.channels.sms_sender import SendFailed, SmsSender
+from bot.clinics.config import ClinicConfig
+from bot.core.booking import (
     AppointmentNotFound,
     BookingError,
     BookingRequest,
@@ -34,12 +39,9 @@ from bot.booking.port import (
     SlotSearch,
     SlotTaken,
 )
-from bot.booking.resilience import BackendChain
-from bot.bootstrap import Services
-from bot.channels.sms import sms_text
-from bot.channels.sms_sender import SendFailed, SmsSender
-from bot.clinics.config import ClinicConfig
-from bot.db.models import Channel, Patient, utcnow
+from bot.core.clock import utcnow
+from bot.core.vocabulary import Channel
+from bot.db.models import Patient
 from bot.engine.conversation import Conversation, Frame
 from bot.engine.engine import Engine, TurnContext
 from bot.engine.replies import BotTurn

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
 
-from bot.db.models import OutboxRequest, OutboxStatus, utcnow
+from bot.core.clock import utcnow
+from bot.db.models import OutboxRequest, OutboxStatus
 from bot.db.session import Database
 
 

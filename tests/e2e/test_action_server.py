@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot.booking.port import BookingRequest, SlotSearch
 from bot.bootstrap import bootstrap, prepare_database
-from bot.db.models import Channel
+from bot.core.booking import BookingRequest, SlotSearch
+from bot.core.vocabulary import Channel
 from bot.settings import Settings
 from tests.e2e.test_cli import free_port, rdvbot_env
 from tests.helpers import quiet_monday

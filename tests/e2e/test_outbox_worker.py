@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from bot.bootstrap import bootstrap, prepare_database
-from bot.db.models import Channel
+from bot.core.vocabulary import Channel
 from bot.outbox import store
 from bot.settings import Settings
 from bot.spool import InboundSpool, SpooledMessage

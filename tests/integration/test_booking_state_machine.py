@@ -21,11 +21,12 @@ from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from bot.booking.port import AppointmentNotLive, BookedAppointment, BookingRequest, SlotSearch, SlotTaken
 from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
-from bot.db.models import Appointment, AppointmentEvent, Channel, Patient, Practitioner, Slot, is_live
+from bot.core.booking import AppointmentNotLive, BookedAppointment, BookingRequest, SlotSearch, SlotTaken
+from bot.core.vocabulary import Channel
+from bot.db.models import Appointment, AppointmentEvent, Patient, Practitioner, Slot, is_live
 from bot.db.session import Database
 from tests.helpers import quiet_monday
 

@@ -7,11 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from bot.booking.port import BookedAppointment, BookingRequest, SlotSearch, SlotTaken
 from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
-from bot.db.models import Appointment, Channel, is_live
+from bot.core.booking import BookedAppointment, BookingRequest, SlotSearch, SlotTaken
+from bot.core.vocabulary import Channel
+from bot.db.models import Appointment, is_live
 from bot.db.session import Database
 from tests.helpers import quiet_monday
 

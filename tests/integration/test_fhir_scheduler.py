@@ -10,19 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.booking.fhir import FhirScheduler
-from bot.booking.port import (
+from bot.clinics.config import DEFAULT_TIMEZONE, ClinicConfig
+from bot.core.booking import (
     AppointmentNotFound,
     BackendFailure,
     BookingError,
     BookingRequest,
-    PartOfDay,
     SlotNotFound,
     SlotSearch,
     SlotTaken,
 )
-from bot.clinics.config import DEFAULT_TIMEZONE, ClinicConfig
-from bot.db.models import AppointmentStatus, Channel
-from bot.deadline import turn_deadline
+from bot.core.deadline import turn_deadline
+from bot.core.vocabulary import AppointmentStatus, Channel, PartOfDay
 from tests.fhir_server import FhirTestServer, make_appointment, make_patient, make_schedule, make_slot
 from tests.helpers import fhir_clinic
 

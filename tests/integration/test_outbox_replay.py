@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.booking.outage import SWITCH_CACHE_S, end_outage, start_outage
-from bot.booking.port import BookingRequest, SlotSearch
 from bot.booking.slot_supply import generate_slots
 from bot.bootstrap import Services, bootstrap, build_assistant
 from bot.channels.sms_sender import TwilioSender
 from bot.clinics.sync import sync_clinics
-from bot.db.models import Appointment, AppointmentStatus, Channel, OutboxRequest, OutboxStatus, Patient
+from bot.core.booking import BookingRequest, SlotSearch
+from bot.core.vocabulary import AppointmentStatus, Channel
+from bot.db.models import Appointment, OutboxRequest, OutboxStatus, Patient
 from bot.db.patients import set_opted_out
 from bot.outbox import store
 from bot.outbox.pace import LocalTokenBucket, Pace

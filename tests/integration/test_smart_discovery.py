@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from bot.booking.smart import DiscoveryUnavailable, NearbyOffer, SmartDirectory
-from bot.deadline import turn_deadline
+from bot.core.deadline import turn_deadline
 from tests.helpers import FakeClock
 from tests.smart_publisher import MANIFEST, SmartPublisher
 

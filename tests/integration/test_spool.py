@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from bot.channels.sms_sender import TwilioSender
-from bot.db.models import Channel
+from bot.core.vocabulary import Channel
 from bot.engine.replies import BotTurn, Reply
 from bot.spool import FAILED_DIR, STALE_CLAIM_S, InboundSpool, SpooledMessage, SpoolReplay
 from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder

@@ -8,19 +8,19 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.booking.port import (
+from bot.booking.slot_supply import generate_slots
+from bot.booking.sql import SqlScheduler
+from bot.clinics.config import ClinicsFile
+from bot.core.booking import (
     AppointmentNotFound,
     AppointmentNotLive,
     BookingRequest,
-    PartOfDay,
     SlotNotFound,
     SlotSearch,
     SlotTaken,
 )
-from bot.booking.slot_supply import generate_slots
-from bot.booking.sql import SqlScheduler
-from bot.clinics.config import ClinicsFile
-from bot.db.models import Appointment, AppointmentEvent, AppointmentStatus, Channel, Slot
+from bot.core.vocabulary import AppointmentStatus, Channel, PartOfDay
+from bot.db.models import Appointment, AppointmentEvent, Slot
 from bot.db.patients import patient_id
 from bot.db.session import Database
 from tests.helpers import quiet_monday

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from bot.db.models import ProcessedWebhook, utcnow
+from bot.core.clock import utcnow
+from bot.db.models import ProcessedWebhook
 from bot.db.session import Database
 from bot.db.webhooks import ABANDONED_AFTER, claim, record_answer
 

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.booking.port import PartOfDay
+from bot.core.vocabulary import PartOfDay
 from bot.nlu import When, understand, warm_up
 
 MONDAY = date(2026, 12, 7)

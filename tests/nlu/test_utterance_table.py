@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.booking.port import PartOfDay
+from bot.core.vocabulary import PartOfDay
 from bot.nlu import Intent, Keyword, Understanding, Urgency, When, understand
 
 TABLE = yaml.safe_load(Path(__file__).with_name("utterances.yaml").read_text(encoding="utf-8"))

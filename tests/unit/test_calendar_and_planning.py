@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.booking.port import PartOfDay, local_windows
+from bot.booking.port import local_windows
 from bot.booking.slot_supply import parse_local_time, planned_slots
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
+from bot.core.vocabulary import PartOfDay
 from tests.helpers import one_practitioner_clinic
 
 MONTREAL = ZoneInfo("America/Toronto")

@@ -17,7 +17,8 @@ from bot.assistant import Inbound
 from bot.booking.outage import SWITCH_CACHE_S, start_outage
 from bot.bootstrap import Services, bootstrap, build_assistant, build_replayer
 from bot.channels.sms_sender import TwilioSender
-from bot.db.models import Appointment, AppointmentStatus, CallOutcome, Channel
+from bot.core.vocabulary import AppointmentStatus, Channel
+from bot.db.models import Appointment, CallOutcome
 from bot.db.patients import set_opted_out
 from bot.engine.replies import Handoff
 from bot.outbox.store import waiting
