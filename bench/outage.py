@@ -34,10 +34,9 @@ from bot.bootstrap import Services, bootstrap, build_assistant, build_replayer, 
 from bot.channels.sms_sender import TwilioSender
 from bot.outbox import store
 from bot.settings import Settings
+from fakes.fhir_server import FhirTestServer, fhir_clinic_data, make_schedule, make_slot
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from rdvbot.chat import SignedSmsClient
-from tests.fhir_server import FhirTestServer, make_schedule, make_slot
-from tests.helpers import fhir_clinic_data
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from webhooks import create_app
 
 REPORTS = Path(__file__).parent / "reports"

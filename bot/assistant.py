@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.actions.clinic import unavailable_response
-from bot.bootstrap import Services
+from bot.actions.clinic import UNAVAILABLE_RESPONSES, unavailable_response
 from bot.clinics.calendar import ClinicCalendar
-from bot.clinics.config import ClinicConfig
-from bot.core.clock import utcnow
+from bot.clinics.config import ClinicConfig, ClinicsFile
+from bot.core.clock import Clock, utcnow
 from bot.core.deadline import turn_deadline
 from bot.core.vocabulary import Channel
 from bot.db.patients import patient_language, remember_language, set_opted_out
-from bot.db.session import DatabaseUnavailable
+from bot.db.session import Database, DatabaseUnavailable
 from bot.db.webhooks import claim, record_answer
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
+from bot.engine.flows import CodeNames
 from bot.engine.replies import BotTurn, Handoff, Reply
 from bot.nlu import Keyword, Understanding, Urgency, detect_language, understand
 from bot.spool import SpooledMessage, SpoolReplay
@@ -54,6 +53,18 @@ _KEYWORD_RESPONSES = {
     Keyword.HELP_EN: "utter_keyword_help",
     Keyword.INFO: "utter_keyword_info",
 }
+NAMES_USED = CodeNames(
+    __name__,
+    responses=(
+        *_KEYWORD_RESPONSES.values(),
+        *UNAVAILABLE_RESPONSES,
+        "utter_unavailable_transferring",
+        "utter_greet",
+        "utter_crisis",
+        "utter_emergency",
+        "utter_cannot_handle",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -74,15 +85,18 @@ class Assistant:
 
     def __init__(
         self,
-        services: Services,
+        clinics: ClinicsFile,
+        database: Database,
         engine: Engine,
         store: StateStore,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
         max_turns: int = TURN_WORKERS,
         spool: SpoolReplay | None = None,
     ) -> None:
-        """`spool`: where messages go that our own database could not take, to be replayed once it can."""
-        self.services = services
+        """`database` keeps webhook ids and answers, opt-outs and languages; `store` the conversations; `spool`:
+        where messages go that our own database could not take, to be replayed once it can."""
+        self.clinics = clinics
+        self.database = database
         self.engine = engine
         self.store = store
         self.clock = clock
@@ -98,7 +112,7 @@ class Assistant:
         The turn runs in a worker thread so that a database or Redis that hangs cannot hold the webhook: the
         patient gets the clinic's phone, whether it is open, 811 and 911 in time (SPEC §4, §5).
         """
-        clinic = self.services.clinics.by_number(inbound.clinic_number)
+        clinic = self.clinics.by_number(inbound.clinic_number)
         if clinic is None:
             return BotTurn(replies=[UNKNOWN_CLINIC])
         if not self._free_turns.acquire(blocking=False):
@@ -129,7 +143,7 @@ class Assistant:
     def replay(self, message: SpooledMessage) -> BotTurn | None:
         """Handle a message kept while the database was down, as if it had just arrived; None when it was handled
         already (a turn that finished late, or a retry). Raises while the database still cannot take it."""
-        clinic = self.services.clinics.by_number(message.clinic_number)
+        clinic = self.clinics.by_number(message.clinic_number)
         if clinic is None:
             return None
         inbound = Inbound(message.clinic_number, message.patient_number, message.text, message.channel, message.sid)
@@ -191,9 +205,7 @@ class Assistant:
         unless `answer_retries`). `received_at`: when a replayed message really arrived."""
         with self.store.open(inbound.clinic_number, inbound.patient_number) as held:
             if inbound.sid:
-                first, recorded = claim(
-                    self.services.database, inbound.sid, str(inbound.channel), serialised=held.locked
-                )
+                first, recorded = claim(self.database, inbound.sid, str(inbound.channel), serialised=held.locked)
                 if not first:
                     # A retry: same answer, no second action. While the first is still running, say nothing twice.
                     if not answer_retries:
@@ -202,7 +214,7 @@ class Assistant:
             turn = self._converse(clinic, inbound, held, received_at)
             if inbound.sid:
                 # Recorded before the lock is released, so that a retry waiting for it finds the answer.
-                record_answer(self.services.database, inbound.sid, str(inbound.channel), turn.to_dict())
+                record_answer(self.database, inbound.sid, str(inbound.channel), turn.to_dict())
         return turn
 
     def _converse(
@@ -237,7 +249,7 @@ class Assistant:
         conversation.updated_at = now.timestamp()
         held.keep(conversation.to_dict(), STATE_TTL_S)
         if conversation.language != language_before:
-            with self.services.database.autocommit.begin() as connection:
+            with self.database.autocommit.begin() as connection:
                 remember_language(connection, inbound.patient_number, conversation.language)
         return turn
 
@@ -262,7 +274,7 @@ class Assistant:
 
     def _keyword(self, conversation: Conversation, keyword: Keyword, context: TurnContext) -> BotTurn:
         if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-            with self.services.database.autocommit.begin() as connection:
+            with self.database.autocommit.begin() as connection:
                 set_opted_out(connection, context.patient, keyword is Keyword.OPT_OUT)
         language = {Keyword.HELP_FR: "fr", Keyword.HELP_EN: "en"}.get(keyword, conversation.language)
         return BotTurn([self._say(conversation, context, _KEYWORD_RESPONSES[keyword], language)], language=language)
@@ -276,6 +288,6 @@ class Assistant:
 
         French is the default every patient starts with, so only English can have been a choice.
         """
-        with self.services.database.autocommit.connect() as connection:
+        with self.database.autocommit.connect() as connection:
             remembered = patient_language(connection, inbound.patient_number)
         return Conversation(language="en" if "en" in (remembered, understanding.language) else "fr")

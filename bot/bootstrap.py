@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import partial
 
 from pybreaker import CircuitBreaker
 from redis import Redis
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.actions import NAMES_USED as ACTIONS_NAMES_USED
+from bot.actions import registry
+from bot.actions.base import ActionDependencies
+from bot.assistant import NAMES_USED as ASSISTANT_NAMES_USED
+from bot.assistant import Assistant
 from bot.booking.fhir import FhirClient, FhirScheduler
 from bot.booking.mirror import AppointmentMirror
 from bot.booking.outage import OutageSwitches
@@ -20,25 +23,37 @@ from bot.booking.smart import NearbySource, SmartDirectory
 from bot.booking.sql import SqlScheduler
 from bot.channels.sms_sender import TwilioSender
 from bot.clinics.config import ClinicsFile, load_clinics
-from bot.clinics.sync import sync_clinics
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, utcnow
+from bot.db.clinics import sync_clinics
 from bot.db.migrate import upgrade
 from bot.db.session import Database
 from bot.demo import book_demo_appointments, clinics_in_database
+from bot.engine import render
+from bot.engine.engine import NAMES_USED as ENGINE_NAMES_USED
+from bot.engine.engine import Engine
+from bot.engine.flows import CodeNames, load_flow_book
+from bot.nlu import Intent, warm_up
+from bot.outbox import store as outbox
 from bot.outbox.pace import LocalTokenBucket, Pace, RedisTokenBucket
+from bot.outbox.replay import NAMES_USED as REPLAYER_NAMES_USED
+from bot.outbox.replay import Replayer
 from bot.settings import Settings
 from bot.spool import InboundSpool, SpoolReplay
 from bot.state.in_process import InProcessStore
 from bot.state.redis_store import RedisStore, redis_client
 from bot.state.store import StateStore
 
-if TYPE_CHECKING:
-    from bot.assistant import Assistant
-    from bot.outbox.replay import Replayer
-
 #: How far ahead `rdvbot serve` and `seed-demo` keep slots generated.
 SLOT_HORIZON_DAYS = 21
 
+
+#: The flow names Python code refers to, checked when the flows load.
+FLOW_NAMES_USED: tuple[CodeNames, ...] = (
+    ENGINE_NAMES_USED,
+    *ACTIONS_NAMES_USED,
+    ASSISTANT_NAMES_USED,
+    REPLAYER_NAMES_USED,
+)
 
 #: What the built-in scheduler raises when its database fails (rather than refusing the request).
 SQL_FAULTS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
@@ -110,23 +125,31 @@ def booking_chains(
     return chains
 
 
-def build_assistant(services: Services, clock: Callable[[], datetime] = utcnow) -> Assistant:
-    """The assistant over these services: flows checked, actions registered, dateparser warmed up."""
-    # Imported here, not at the top: these modules import this one for `Services`.
-    from bot.actions import registry
-    from bot.actions.context import use_services
-    from bot.assistant import Assistant
-    from bot.engine import render
-    from bot.engine.engine import Engine
-    from bot.engine.flows import load_flow_book
-    from bot.nlu import Intent, warm_up
+def action_dependencies(services: Services, clock: Clock = utcnow) -> ActionDependencies:
+    """What the actions work with, from these services: in the app, and in `rdvbot actions`."""
+    return ActionDependencies(
+        clinics=services.clinics,
+        booking=services.booking,
+        booking_switched_off=services.outages.messages,
+        keep_request=partial(outbox.keep, services.database),
+        nearby=services.nearby,
+        clock=clock,
+    )
 
-    actions = registry()
-    book = load_flow_book(actions, [intent.value for intent in Intent])
-    use_services(services)
+
+def build_engine(services: Services, clock: Clock = utcnow) -> Engine:
+    """The flow engine with every action built over these services; the flows are checked as they load."""
+    actions = registry(action_dependencies(services, clock))
+    book = load_flow_book(actions, [intent.value for intent in Intent], used_by_code=FLOW_NAMES_USED)
+    return Engine(book, actions)
+
+
+def build_assistant(services: Services, clock: Clock = utcnow) -> Assistant:
+    """The assistant over these services: flows checked, actions built, dateparser and Babel warmed up."""
     warm_up()
     render.warm_up()
-    assistant = Assistant(services, Engine(book, actions), services.store, clock)
+    engine = build_engine(services, clock)
+    assistant = Assistant(services.clinics, services.database, engine, services.store, clock)
     if services.settings.spool_dir is not None:
         spool = InboundSpool(services.settings.spool_dir)
         assistant.spool = SpoolReplay(spool, assistant.replay, twilio_sender(services.settings))
@@ -143,15 +166,22 @@ def twilio_sender(settings: Settings) -> TwilioSender | None:
 def build_replayer(services: Services, assistant: Assistant) -> Replayer:
     """The outbox's replayer: texts through Twilio when credentials are set, paced through Redis when there is one
     (every worker shares each back-end's rate), else in this process."""
-    from bot.outbox.replay import Replayer
-
-    sender = twilio_sender(services.settings)
     redis = services.redis
 
     def pace_at(rate_per_s: float) -> Pace:
         return RedisTokenBucket(redis, rate_per_s) if redis is not None else LocalTokenBucket(rate_per_s)
 
-    return Replayer(services, assistant.engine, services.store, sender, pace_at, clock=assistant.clock)
+    return Replayer(
+        services.clinics,
+        services.database,
+        services.booking,
+        services.outages.messages,
+        assistant.engine,
+        services.store,
+        twilio_sender(services.settings),
+        pace_at,
+        clock=assistant.clock,
+    )
 
 
 def migrate_and_sync(services: Services) -> bool:

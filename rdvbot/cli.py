@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,13 +9,14 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from bot.booking.outage import end_outage, start_outage
 from bot.booking.slot_supply import generate_slots, import_slots
 from bot.bootstrap import (
     SLOT_HORIZON_DAYS,
     Services,
+    action_dependencies,
     bootstrap,
     build_assistant,
     build_replayer,
@@ -28,8 +28,9 @@ from bot.db.migrate import upgrade
 from bot.db.models import OUTAGE_MESSAGE_MAX
 from bot.db.session import DatabaseUnavailable
 from bot.outbox.store import waiting
-from bot.outbox.worker import QUEUE_NAME, schedule_drain, use_replayer
+from bot.outbox.worker import QUEUE_NAME, DependenciesWorker, JobDependencies, schedule_drain
 from bot.state.masking import mask_number
+from rdvbot.action_server import action_executor, serve_actions
 from rdvbot.call import SignedCallClient, run_call
 from rdvbot.chat import SignedSmsClient, run_chat, signing_services
 from rdvbot.server import is_loopback
@@ -152,12 +153,14 @@ def call(caller: str, clinic_number: str | None) -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5055, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def actions(port: int) -> None:
-    """Run rdvbot's actions in rasa-sdk's standard action server (python -m rasa_sdk --actions bot.actions)."""
+def actions(host: str, port: int) -> None:
+    """Run rdvbot's actions in rasa-sdk's own action server (POST /webhook, GET /health, GET /actions)."""
     with wired() as services:
         services.database.check()
-    os.execv(sys.executable, [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)])
+        executor = action_executor(action_dependencies(services))
+    serve_actions(executor, host, port)
 
 
 @main.group()
@@ -298,13 +301,11 @@ def worker() -> None:
         if services.redis is None:
             fail("the worker needs REDIS_URL (without Redis, `rdvbot serve` drains the outbox itself)")
         migrate_and_sync(services)
-        use_replayer(build_replayer(services, build_assistant(services)))
+        dependencies = JobDependencies(build_replayer(services, build_assistant(services)), services.redis)
         schedule_drain(services.redis, delay_s=0)
         click.echo(f"rdvbot worker: queue {QUEUE_NAME}, draining the outbox", err=True)
-        # SimpleWorker runs jobs in this process: the replayer (flows, clinics, connections) is built once.
-        SimpleWorker([Queue(QUEUE_NAME, connection=services.redis)], connection=services.redis).work(
-            with_scheduler=True
-        )
+        # Jobs run in this process, with the replayer (flows, clinics, connections) built once above.
+        DependenciesWorker([Queue(QUEUE_NAME, connection=services.redis)], dependencies).work(with_scheduler=True)
 
 
 @main.group()

@@ -8,6 +8,10 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from bot.bootstrap import build_replayer
+from bot.outbox.worker import DrainLoop
+from webhooks import create_app
+
 
 def is_loopback(host: str) -> bool:
     """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
@@ -36,10 +40,6 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from bot.bootstrap import build_replayer
-        from bot.outbox.worker import DrainLoop
-        from webhooks import create_app
-
         app = create_app()
         services = app.extensions["rdvbot"]
         if services.redis is None:

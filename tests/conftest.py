@@ -21,7 +21,7 @@ from bot.booking.slot_supply import generate_slots
 from bot.booking.sql import SqlScheduler
 from bot.bootstrap import Services, bootstrap
 from bot.clinics.config import ClinicsFile, load_clinics
-from bot.clinics.sync import sync_clinics
+from bot.db.clinics import sync_clinics
 from bot.db.migrate import upgrade
 from bot.db.session import Database
 from bot.settings import Settings, demo_clinics_file

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
 from bot.core.clock import utcnow
+from fakes.fhir_server import fhir_clinic_data
 
 
 @dataclass
@@ -47,27 +48,6 @@ def one_practitioner_clinic(availability: dict[str, list[str]], hours: dict[str,
 def fhir_clinic(
     base_url: str, schedules: dict[str, str], *more_backends: dict[str, object], **options: object
 ) -> ClinicsFile:
-    """Clinic "night" (open around the clock) with practitioners "owl" and "lark" booked on a FHIR server."""
+    """Clinic "night" (open around the clock) with practitioners "owl" and "lark" booked on a FHIR server (see
+    `fakes.fhir_server.fhir_clinic_data`)."""
     return ClinicsFile.model_validate(fhir_clinic_data(base_url, schedules, *more_backends, **options))
-
-
-def fhir_clinic_data(
-    base_url: str, schedules: dict[str, str], *more_backends: dict[str, object], **options: object
-) -> dict[str, object]:
-    """The clinics file of `fhir_clinic`, as data (to write as YAML for a process of its own).
-
-    `schedules` maps practitioners to the server's Schedule ids; `options` are more fields of that back-end
-    (fail_max, reset_s…); `more_backends` follow it in the chain. Texting hours are around the clock too.
-    """
-    every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    fhir = {"kind": "fhir", "base_url": base_url, "timeout_s": 2.0, "schedules": schedules, **options}
-    return {"clinics": [{
-        "id": "night", "name": {"fr": "Nuit", "en": "Night"}, "sms_number": "+15145550101", "phone": "+15145550102",
-        "address": "1, rue Test", "hours": every_day, "statutory_holidays": False,
-        "practitioners": [
-            {"id": "owl", "name": {"fr": "Dre Hibou", "en": "Dr. Owl"}},
-            {"id": "lark", "name": {"fr": "Dr Alouette", "en": "Dr. Lark"}},
-        ],
-        "backends": [fhir, *more_backends],
-        "reminders": {"quiet_hours": {"weekdays": "00:00-24:00", "weekends": "00:00-24:00"}},
-    }]}  # fmt: skip

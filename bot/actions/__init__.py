@@ -1,8 +1,9 @@
-"""rasa-sdk actions of rdvbot. They run in-process under the engine and, unchanged, in rasa-sdk's action
-server (`rdvbot actions`, or `python -m rasa_sdk --actions bot.actions`)."""
+"""rasa-sdk actions of rdvbot. They run in-process under the engine and, unchanged, in rasa-sdk's own action
+server (`rdvbot actions`); either way they are built with their dependencies (`registry`)."""
 
 from __future__ import annotations
 
+from bot.actions import appointments, clinic, outbox
 from bot.actions.appointments import (
     ActionBookSlot,
     ActionCancelAppointment,
@@ -10,7 +11,7 @@ from bot.actions.appointments import (
     ActionRescheduleAppointment,
     ActionSearchSlots,
 )
-from bot.actions.base import BotAction
+from bot.actions.base import ActionDependencies, BotAction
 from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus, ActionExplainUnavailable, ActionHandOff
 from bot.actions.nearby import ActionFindNearby
 from bot.actions.outbox import ActionKeepRequest
@@ -29,8 +30,13 @@ ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionHandOff,
 )
 
+#: The names flows use in `action:` steps.
+ACTION_NAMES = tuple(action.action_name for action in ALL_ACTIONS)
+#: The flow names the actions' code refers to.
+NAMES_USED = (appointments.NAMES_USED, clinic.NAMES_USED, outbox.NAMES_USED)
 
-def registry() -> dict[str, BotAction]:
-    """One instance of every action, by the name flows use."""
-    actions = [action() for action in ALL_ACTIONS]
+
+def registry(dependencies: ActionDependencies) -> dict[str, BotAction]:
+    """One instance of every action, built with `dependencies`, by the name flows use."""
+    actions = [action(dependencies) for action in ALL_ACTIONS]
     return {action.name(): action for action in actions}

@@ -10,34 +10,39 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.base import (
-    BotAction,
-    appointment_option,
-    backends_of,
-    booking_for,
-    channel_of,
-    clinic_of,
-    now_of,
-    patient_of,
-    slot_option,
-)
-from bot.actions.outbox import keep_for_patient
+from bot.actions.base import BotAction, appointment_option, channel_of, patient_of, slot_option
 from bot.booking.finder import OFFERED, find_slots
 from bot.core.booking import BookingError, BookingRequest, BookingUnavailable, SlotTaken
 from bot.core.vocabulary import Channel
+from bot.engine.flows import CodeNames
 from bot.sms.numbers import can_receive_texts
+
+NAMES_USED = CodeNames(
+    __name__,
+    responses=(
+        "utter_booked",
+        "utter_booking_failed",
+        "utter_slot_kept",
+        "utter_cancelled",
+        "utter_cancel_failed",
+        "utter_rescheduled",
+    ),
+)
 
 
 class ActionSearchSlots(BotAction):
     """Offer up to three free slots for when the patient wants to come, or the nearest ones, saying so."""
 
-    def name(self) -> str:
-        return "action_search_slots"
+    action_name = "action_search_slots"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        clinic = clinic_of(tracker)
+        clinic = self.clinic_of(tracker)
         found, outcome = find_slots(
-            booking_for(clinic), clinic, tracker.get_slot("when"), tracker.get_slot("practitioner"), now_of(tracker)
+            self.booking_for(clinic),
+            clinic,
+            tracker.get_slot("when"),
+            tracker.get_slot("practitioner"),
+            self.now_of(tracker),
         )
         return [SlotSet("offered", [slot_option(s) for s in found]), SlotSet("search_outcome", outcome)]
 
@@ -64,13 +69,12 @@ def _booking_outcome(
 
 
 def _keep_to_confirm(
-    dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, request: dict[str, Any]
+    action: BotAction, dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, request: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """A slot offered by a secondary back-end is never booked there: the request waits for the system of record,
     and the patient is told it is to be confirmed."""
-    keep_for_patient(
-        tracker, kind, request | {"when": tracker.get_slot("when"), "practitioner": tracker.get_slot("practitioner")}
-    )
+    wanted = {"when": tracker.get_slot("when"), "practitioner": tracker.get_slot("practitioner")}
+    action.keep_for_patient(tracker, kind, request | wanted)
     dispatcher.utter_message(response="utter_slot_kept")
     return [SlotSet("booking_outcome", "kept")]
 
@@ -82,8 +86,7 @@ def _chosen(tracker: Tracker, slot: str, options: str) -> dict[str, Any] | None:
 class ActionBookSlot(BotAction):
     """Book the picked slot for the patient's number; if someone was faster, say so and search again."""
 
-    def name(self) -> str:
-        return "action_book_slot"
+    action_name = "action_book_slot"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         chosen = _chosen(tracker, "chosen_slot", "offered")
@@ -91,26 +94,25 @@ class ActionBookSlot(BotAction):
             dispatcher.utter_message(response="utter_booking_failed")
             return [SlotSet("booking_outcome", "failed")]
         if chosen.get("to_confirm"):
-            return _keep_to_confirm(dispatcher, tracker, "book", {"slot": chosen})
+            return _keep_to_confirm(self, dispatcher, tracker, "book", {"slot": chosen})
         request = BookingRequest(chosen["id"], patient_of(tracker), channel_of(tracker))
-        scheduler = booking_for(clinic_of(tracker))
+        scheduler = self.booking_for(self.clinic_of(tracker))
         events = _booking_outcome(dispatcher, lambda: scheduler.book(request), "utter_booked")
         if request.channel is Channel.VOICE and events == BOOKED and can_receive_texts(request.patient_phone):
             # A caller has nothing written: the confirmation follows by text (the outbox sends it, within texting
             # hours and never to a number that opted out).
-            keep_for_patient(tracker, "confirm", {"slot": chosen})
+            self.keep_for_patient(tracker, "confirm", {"slot": chosen})
         return events
 
 
 class ActionListAppointments(BotAction):
     """The patient's upcoming appointments at this clinic; one is chosen at once when it is the only one."""
 
-    def name(self) -> str:
-        return "action_list_appointments"
+    action_name = "action_list_appointments"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        clinic = clinic_of(tracker)
-        found = backends_of(clinic).appointments_for(clinic.id, patient_of(tracker), after=now_of(tracker))
+        clinic = self.clinic_of(tracker)
+        found = self.backends_of(clinic).appointments_for(clinic.id, patient_of(tracker), after=self.now_of(tracker))
         # At most OFFERED, earliest first: a longer list would not fit in two SMS segments.
         options = [appointment_option(a) for a in found[:OFFERED]]
         outcome = {0: "none", 1: "one"}.get(len(options), "several")
@@ -129,11 +131,10 @@ class ActionListAppointments(BotAction):
 class ActionCancelAppointment(BotAction):
     """Cancel the chosen appointment, only if it belongs to this number."""
 
-    def name(self) -> str:
-        return "action_cancel_appointment"
+    action_name = "action_cancel_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        scheduler = booking_for(clinic_of(tracker))
+        scheduler = self.booking_for(self.clinic_of(tracker))
         try:
             scheduler.cancel(
                 str(tracker.get_slot("chosen_appointment")),
@@ -152,15 +153,16 @@ class ActionCancelAppointment(BotAction):
 class ActionRescheduleAppointment(BotAction):
     """Move the chosen appointment to the picked slot in one transaction."""
 
-    def name(self) -> str:
-        return "action_reschedule_appointment"
+    action_name = "action_reschedule_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         chosen = _chosen(tracker, "chosen_slot", "offered")
         if chosen is not None and chosen.get("to_confirm"):
             appointment = _chosen(tracker, "chosen_appointment", "appointments")
-            return _keep_to_confirm(dispatcher, tracker, "reschedule", {"slot": chosen, "appointment": appointment})
-        scheduler = booking_for(clinic_of(tracker))
+            return _keep_to_confirm(
+                self, dispatcher, tracker, "reschedule", {"slot": chosen, "appointment": appointment}
+            )
+        scheduler = self.booking_for(self.clinic_of(tracker))
         return _booking_outcome(
             dispatcher,
             lambda: scheduler.reschedule(

@@ -9,8 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.base import BotAction, clinic_of, now_of
-from bot.actions.context import services
+from bot.actions.base import BotAction
 from bot.booking.smart import earliest_nearby
 
 #: Two: with their place, time and booking link, more would not fit in two texts beside the clinic's phone.
@@ -31,12 +30,11 @@ class ActionFindNearby(BotAction):
     """Look up nearby clinics' earliest open slots with how to book them (a link, or a phone); none configured or
     none published gives none."""
 
-    def name(self) -> str:
-        return "action_find_nearby"
+    action_name = "action_find_nearby"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        clinic = clinic_of(tracker)
-        offers = earliest_nearby(services().nearby.get(clinic.id, []), now_of(tracker), NEARBY_OFFERED)
+        sources = self.dependencies.nearby.get(self.clinic_of(tracker).id, ())
+        offers = earliest_nearby(sources, self.now_of(tracker), NEARBY_OFFERED)
         options = [
             {"place": _place(offer.location_name), "start": offer.start.isoformat(), "contact": contact}
             for offer in offers

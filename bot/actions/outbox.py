@@ -13,12 +13,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.base import LANGUAGE_SLOT, BotAction, clinic_of, patient_of
-from bot.actions.context import services
-from bot.outbox.store import keep
+from bot.actions.base import BotAction
+from bot.engine.flows import CodeNames
+from bot.engine.tracker import DROPPED_SLOT
 
-#: The slot where the engine puts the request it dropped because booking was unavailable: its flow and slots.
-DROPPED_SLOT = "dropped_request"
+NAMES_USED = CodeNames(
+    __name__,
+    responses=("utter_request_kept", "utter_request_not_kept"),
+    flows=("book_appointment", "cancel_appointment", "reschedule_appointment"),
+)
 
 
 def _chosen(slots: dict[str, Any], slot: str, options: str) -> dict[str, Any] | None:
@@ -40,17 +43,10 @@ def kept_request(flow: str, slots: dict[str, Any]) -> tuple[str, dict[str, Any]]
     return None
 
 
-def keep_for_patient(tracker: Tracker, kind: str, request: dict[str, Any]) -> int:
-    """Put the request in the outbox for this conversation's clinic and patient, in their language."""
-    language = str(tracker.get_slot(LANGUAGE_SLOT) or "fr")
-    return keep(services().database, clinic_of(tracker).id, patient_of(tracker), language, kind, request)
-
-
 class ActionKeepRequest(BotAction):
     """The patient said yes: keep the request that booking could not do, and say they will be texted."""
 
-    def name(self) -> str:
-        return "action_keep_request"
+    action_name = "action_keep_request"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dropped = tracker.get_slot(DROPPED_SLOT) or {}
@@ -58,6 +54,6 @@ class ActionKeepRequest(BotAction):
         if kept is None:  # the flow offers this only for keepable requests; say so rather than pretend
             dispatcher.utter_message(response="utter_request_not_kept")
             return [SlotSet(DROPPED_SLOT, None)]
-        keep_for_patient(tracker, *kept)
+        self.keep_for_patient(tracker, *kept)
         dispatcher.utter_message(response="utter_request_kept")
         return [SlotSet(DROPPED_SLOT, None)]

@@ -7,7 +7,8 @@ books there, never through this adapter, which writes nothing.
 
 Publishers are remote and imperfect, so a bad line or a missing file costs only that line or that file, and a
 publisher that cannot be reached leaves the previous snapshot in service. Every request takes its timeout from the
-current turn's deadline (`bot.core.deadline.remaining_s`): a patient never waits for a publisher longer than the turn has.
+current turn's deadline (`bot.core.deadline.remaining_s`): a patient never waits for a publisher longer than the turn
+has.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The flow engine: (understood message, conversation) -> replies, with the conversation updated in place.
 
 Deterministic: the same message in the same state always gives the same answer. Actions are rasa-sdk
-actions; the engine talks to them only through a Tracker, a CollectingDispatcher and the events they return.
+actions the engine is given (`bot.engine.tracker.FlowAction`); it talks to them only through a Tracker, a
+CollectingDispatcher and the events they return.
 """
 
 from __future__ import annotations
@@ -14,15 +15,23 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.base import CHANNEL_SLOT, CLINIC_SLOT, LANGUAGE_SLOT, NOW_SLOT, BotAction
 from bot.clinics.config import ClinicConfig
 from bot.core.booking import BookingUnavailable
 from bot.core.deadline import check_deadline
 from bot.core.vocabulary import Channel
 from bot.engine.conversation import Conversation, Frame
-from bot.engine.flows import END, FlowBook, Step
+from bot.engine.flows import END, CodeNames, FlowBook, Step
 from bot.engine.render import Renderer
 from bot.engine.replies import BotTurn, Expect, Handoff, Reply
+from bot.engine.tracker import (
+    CHANNEL_SLOT,
+    CLINIC_SLOT,
+    DROPPED_SLOT,
+    HANDOFF_SLOT,
+    LANGUAGE_SLOT,
+    NOW_SLOT,
+    FlowAction,
+)
 from bot.nlu import Intent, Understanding, When
 
 #: A runaway flow (a loop of steps that never waits) is stopped after this many steps in one turn.
@@ -31,8 +40,22 @@ MAX_STEPS_PER_TURN = 50
 CONVERSATION_TIMEOUT_S = 30 * 60
 #: After this many answers that do not fit the question, the patient is sent to the clinic.
 MAX_REPROMPTS = 2
-#: The slot through which flows and actions ask the phone to put the caller through or to hang up.
-HANDOFF_SLOT = "handoff"
+NAMES_USED = CodeNames(
+    __name__,
+    responses=("utter_which_date",),
+    flows=(
+        "pattern_timeout",
+        "pattern_cannot_handle",
+        "pattern_silence",
+        "pattern_correction",
+        "pattern_restart",
+        "pattern_cancel_flow",
+        "pattern_not_understood",
+        "pattern_booking_unavailable",
+        "cancel_appointment",
+    ),
+    triggers=(Intent.HELP,),
+)
 #: What the patient is expected to answer, by the type of the slot the pending step collects.
 _EXPECTS = {"when": Expect.WHEN, "choice": Expect.PICK, "yes_no": Expect.YES_NO}
 
@@ -90,7 +113,7 @@ class _Turn:
 class Engine:
     """Runs flows from a FlowBook with rasa-sdk actions."""
 
-    def __init__(self, book: FlowBook, actions: Mapping[str, BotAction]) -> None:
+    def __init__(self, book: FlowBook, actions: Mapping[str, FlowAction]) -> None:
         self.book = book
         self.actions = actions
 
@@ -358,12 +381,12 @@ class Engine:
     @staticmethod
     def _booking_unavailable(conversation: Conversation, unavailable: BookingUnavailable) -> None:
         """Drop the request (it cannot be done now) and explain, in the clinic's words when it gave some; what was
-        dropped stays in `dropped_request` so that the pattern can offer to keep it for later."""
+        dropped stays in the DROPPED_SLOT so that the pattern can offer to keep it for later."""
         dropped = (
             {"flow": conversation.stack[0].flow, "slots": dict(conversation.slots)} if conversation.stack else None
         )
         conversation.forget_request()
-        conversation.slots["dropped_request"] = dropped
+        conversation.slots[DROPPED_SLOT] = dropped
         message = unavailable.messages.get(conversation.language)
         if message:
             conversation.slots["outage_message"] = message

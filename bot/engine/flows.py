@@ -1,7 +1,8 @@
 """Flows, slots and responses read from YAML and checked as a whole at start-up.
 
-Every reference (step ids, slots, responses, actions, called flows, intents) is resolved here, so a typo in a
-flow file stops the process with the file, flow and step named instead of surfacing in a conversation.
+Every reference (step ids, slots, responses, actions, called flows, intents) is resolved here, and so is every
+name that Python code uses (`CodeNames`), so a typo in a flow file stops the process with the file, flow and step
+named instead of surfacing in a conversation.
 """
 
 from __future__ import annotations
@@ -187,6 +188,41 @@ class FlowBook:
         return next(i for i, step in enumerate(self.flows[flow_id].steps) if step.id == step_id)
 
 
+@dataclass(frozen=True)
+class CodeNames:
+    """The names of the flow files that one Python module refers to, checked when the flows load."""
+
+    module: str  # the module that refers to them (its __name__)
+    responses: Collection[str] = ()
+    #: Flows and patterns the code starts, or looks for in a conversation.
+    flows: Collection[str] = ()
+    #: (flow, step id) pairs the code moves a conversation to.
+    steps: Collection[tuple[str, str]] = ()
+    #: (flow, called flow) pairs: the code relies on a `call` step of the first flow calling the second.
+    calls: Collection[tuple[str, str]] = ()
+    #: Intents the code relies on starting a flow.
+    triggers: Collection[str] = ()
+
+    def problems(self, book: FlowBook) -> Iterable[str]:
+        """What the flow files lack of these names, each as a flow error reads ("<file>: ...")."""
+        where = self.module.replace(".", "/") + ".py"
+        for response in self.responses:
+            if response not in book.responses:
+                yield f'{where}: unknown response "{response}"'
+        for flow in self.flows:
+            if flow not in book.flows:
+                yield f'{where}: unknown flow "{flow}"'
+        for flow, step in self.steps:
+            if flow not in book.flows or all(s.id != step for s in book.flows[flow].steps):
+                yield f'{where}: flow {flow}: no step with id "{step}"'
+        for flow, called in self.calls:
+            if flow not in book.flows or all(s.call != called for s in book.flows[flow].steps):
+                yield f'{where}: flow {flow}: no step calls flow "{called}"'
+        for intent in self.triggers:
+            if intent not in book.triggers:
+                yield f'{where}: no flow is started by intent "{intent}"'
+
+
 def _files(directory: Path | None) -> list[tuple[str, str]]:
     if directory is not None:
         return [(str(path), path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.yml"))]
@@ -198,11 +234,17 @@ def _files(directory: Path | None) -> list[tuple[str, str]]:
     )
 
 
-def load_flow_book(actions: Collection[str], intents: Collection[str], directory: Path | None = None) -> FlowBook:
+def load_flow_book(
+    actions: Collection[str],
+    intents: Collection[str],
+    directory: Path | None = None,
+    *,
+    used_by_code: Iterable[CodeNames] = (),
+) -> FlowBook:
     """Read every YAML file of the flows package (or `directory`) and check all references.
 
-    `actions` are the names of registered custom actions, `intents` the names the NLU can produce.
-    Raises `FlowError` naming the file, flow and step of the first problem.
+    `actions` are the names of registered custom actions, `intents` the names the NLU can produce, `used_by_code`
+    the names Python modules refer to. Raises `FlowError` naming the file, flow and step of the first problem.
     """
     flows: dict[str, tuple[str, Flow]] = {}
     slots: dict[str, SlotDefinition] = {}
@@ -239,6 +281,9 @@ def load_flow_book(actions: Collection[str], intents: Collection[str], directory
             book.triggers[intent] = flow_id
     for name, variants in responses.items():
         _check_response(book, response_files[name], name, variants)
+    for names in used_by_code:
+        for problem in names.problems(book):
+            raise FlowError(problem)
     return book
 
 

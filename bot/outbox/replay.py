@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,11 +25,10 @@ from sqlalchemy import select
 
 from bot.actions.base import slot_option
 from bot.booking.finder import find_slots
-from bot.booking.resilience import BackendChain
-from bot.bootstrap import Services
+from bot.booking.port import BookingBackend
 from bot.channels.sms import sms_text
 from bot.channels.sms_sender import SendFailed, SmsSender
-from bot.clinics.config import ClinicConfig
+from bot.clinics.config import ClinicConfig, ClinicsFile
 from bot.core.booking import (
     AppointmentNotFound,
     BookingError,
@@ -39,11 +38,13 @@ from bot.core.booking import (
     SlotSearch,
     SlotTaken,
 )
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, utcnow
 from bot.core.vocabulary import Channel
 from bot.db.models import Patient
+from bot.db.session import Database
 from bot.engine.conversation import Conversation, Frame
 from bot.engine.engine import Engine, TurnContext
+from bot.engine.flows import CodeNames
 from bot.engine.replies import BotTurn
 from bot.outbox import store
 from bot.outbox.pace import Pace, wait_for_token
@@ -61,6 +62,21 @@ SEND_RETRY = timedelta(minutes=1)
 STATE_TTL_S = 24 * 3600
 #: The flow and its `find_slot` call that a patient's conversation is set to when slots are offered by text.
 _PICK_FLOWS = {"book": "book_appointment", "reschedule": "reschedule_appointment"}
+NAMES_USED = CodeNames(
+    __name__,
+    responses=(
+        "utter_booked_by_phone",
+        "utter_outbox_cancelled",
+        "utter_outbox_cancel_failed",
+        "utter_outbox_booked",
+        "utter_outbox_moved",
+        "utter_outbox_nothing_free",
+        "utter_outbox_offer",
+        "utter_outbox_offer_move",
+    ),
+    steps=(("find_slot", "pick"),),
+    calls=tuple((flow, "find_slot") for flow in _PICK_FLOWS.values()),
+)
 
 
 @dataclass(frozen=True)
@@ -88,22 +104,27 @@ def default_worker_name() -> str:
 class Replayer:
     """Drains the outbox: replays kept requests on each clinic's system of record and texts the patients."""
 
-    services: Services
+    clinics: ClinicsFile
+    database: Database
+    #: Each clinic's booking back-ends (its chain behind circuit breakers), by clinic id.
+    booking: Mapping[str, BookingBackend]
+    #: The clinic staff's own message while they have online booking switched off; None while it is on.
+    booking_switched_off: Callable[[str], Mapping[str, str] | None]
     engine: Engine
     state: StateStore
     sender: SmsSender | None  # None without Twilio credentials: texts wait until a worker can send them
     pace_at: Callable[[float], Pace]  # a token bucket for a rate in requests per second
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = utcnow
     worker: str = field(default_factory=default_worker_name)
     _paces: dict[float, Pace] = field(default_factory=dict)
 
     def drain(self, limit: int = 1000, stop: threading.Event | None = None) -> int:
         """Move up to `limit` waiting requests on; how many were (handled on the back-end, told, or put off until
         texting hours or a retry). A clinic whose back-end is still down is left for a later drain."""
-        waiting_on = {clinic.id for clinic in self.services.clinics.clinics}
+        waiting_on = {clinic.id for clinic in self.clinics.clinics}
         done = 0
         while done < limit and waiting_on and not (stop and stop.is_set()):
-            kept = store.claim(self.services.database, self.worker, waiting_on, LEASE, self.clock())
+            kept = store.claim(self.database, self.worker, waiting_on, LEASE, self.clock())
             if kept is None:
                 break
             if self._advance(kept, stop):
@@ -117,8 +138,8 @@ class Replayer:
     def _advance(self, kept: KeptRequest, stop: threading.Event | None) -> bool:
         """Move one claimed request on (handle it, then tell the patient); False when its clinic's back-end cannot
         take it now."""
-        database = self.services.database
-        clinic = self.services.clinics.by_id(kept.clinic_id)
+        database = self.database
+        clinic = self.clinics.by_id(kept.clinic_id)
         assert clinic is not None  # only requests of the configured clinics are claimed
         notice_json = kept.notice
         if notice_json is None:
@@ -140,9 +161,9 @@ class Replayer:
         if kept.kind == "confirm":  # a booking made by phone: only the text is left to send
             slots = {"offered": [kept.request["slot"]], "chosen_slot": kept.request["slot"]["id"]}
             return "told", self._notice(clinic, kept, "utter_booked_by_phone", slots)
-        if self.services.outages.messages(clinic.id) is not None:
+        if self.booking_switched_off(clinic.id) is not None:
             return None  # staff still has online booking switched off
-        chain = self.services.booking[clinic.id]
+        chain = self.booking[clinic.id]
         config = clinic.backends[0]
         pace = self._paces.setdefault(config.replay_per_minute, self.pace_at(config.replay_per_minute / 60))
         if not wait_for_token(pace, config.key, stop=stop):
@@ -155,7 +176,7 @@ class Replayer:
             log.info("outbox: %s still unavailable (%s); request %s waits", clinic.id, unavailable, kept.id)
             return None
 
-    def _cancel(self, clinic: ClinicConfig, chain: BackendChain, kept: KeptRequest) -> tuple[str, Notice]:
+    def _cancel(self, clinic: ClinicConfig, chain: BookingBackend, kept: KeptRequest) -> tuple[str, Notice]:
         appointment = kept.request["appointment"]
         slots = {"appointments": [appointment], "chosen_appointment": appointment["id"]}
         try:
@@ -164,7 +185,7 @@ class Replayer:
             return "failed", self._notice(clinic, kept, "utter_outbox_cancel_failed", slots)
         return "cancelled", self._notice(clinic, kept, "utter_outbox_cancelled", slots)
 
-    def _book_or_move(self, clinic: ClinicConfig, chain: BackendChain, kept: KeptRequest) -> tuple[str, Notice]:
+    def _book_or_move(self, clinic: ClinicConfig, chain: BookingBackend, kept: KeptRequest) -> tuple[str, Notice]:
         request = kept.request
         moving = request.get("appointment")
         wanted = request.get("slot")
@@ -177,7 +198,7 @@ class Replayer:
         return self._offer(clinic, chain, kept, wanted)
 
     def _already_made(
-        self, chain: BackendChain, clinic: ClinicConfig, kept: KeptRequest, wanted: dict[str, Any]
+        self, chain: BookingBackend, clinic: ClinicConfig, kept: KeptRequest, wanted: dict[str, Any]
     ) -> OfferedSlot | None:
         """The appointment at the wanted time an earlier attempt made before its answer was lost, if any."""
         start = datetime.fromisoformat(wanted["start"])
@@ -189,7 +210,7 @@ class Replayer:
         return None
 
     def _take_exactly(
-        self, chain: BackendChain, clinic: ClinicConfig, kept: KeptRequest, wanted: dict[str, Any]
+        self, chain: BookingBackend, clinic: ClinicConfig, kept: KeptRequest, wanted: dict[str, Any]
     ) -> OfferedSlot | None:
         """Book (or move to) the wanted time on the system of record when it is free there; None otherwise.
 
@@ -214,7 +235,7 @@ class Replayer:
         return None
 
     def _offer(
-        self, clinic: ClinicConfig, chain: BackendChain, kept: KeptRequest, wanted: dict[str, Any] | None
+        self, clinic: ClinicConfig, chain: BookingBackend, kept: KeptRequest, wanted: dict[str, Any] | None
     ) -> tuple[str, Notice]:
         """Free slots for what the patient asked, with their conversation set to pick one; or say none is free."""
         request = kept.request
@@ -251,7 +272,7 @@ class Replayer:
     def _notify(self, clinic: ClinicConfig, kept: KeptRequest, notice: Notice) -> None:
         """Text the patient, unless they opted out; a text that cannot go now is put off (texting hours, Twilio
         refusing it) and its request stays waiting until then."""
-        database = self.services.database
+        database = self.database
         if self._opted_out(kept.patient_phone):
             store.notified(database, kept.id, self.worker)
             return
@@ -276,7 +297,7 @@ class Replayer:
         store.notified(database, kept.id, self.worker)
 
     def _opted_out(self, phone: str) -> bool:
-        with self.services.database.autocommit.connect() as connection:
+        with self.database.autocommit.connect() as connection:
             return connection.scalar(select(Patient.opted_out_at).where(Patient.phone == phone)) is not None
 
 

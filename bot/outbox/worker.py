@@ -1,14 +1,21 @@
 """Running the outbox drain: as an RQ job that schedules its own next run (`rdvbot worker`, with Redis), or as a
-thread of the web process (`rdvbot serve` on one laptop, without Redis)."""
+thread of the web process (`rdvbot serve` on one laptop, without Redis).
+
+An RQ job is only data in Redis (a function's name and its arguments); what the drain works with (the replayer,
+its connections) is handed to the job by the worker that performs it, so that no job looks up a service.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from redis import Redis
-from rq import Queue
+from rq import Queue, SimpleWorker
+from rq.job import Job
 
 from bot.outbox.replay import Replayer
 
@@ -20,25 +27,48 @@ QUEUE_NAME = "rdvbot"
 #: One id for the periodic drain job, so that however many workers start, one drain is scheduled at a time.
 DRAIN_JOB_ID = "rdvbot-drain-outbox"
 
-_replayer: Replayer | None = None
+
+@dataclass(frozen=True)
+class JobDependencies:
+    """What rdvbot's jobs work with, handed to each job by the worker that performs it."""
+
+    replayer: Replayer
+    redis: Redis
 
 
-def use_replayer(replayer: Replayer) -> None:
-    """Set the replayer the drain job of this process uses (built once: flows, clinics, connections)."""
-    global _replayer
-    _replayer = replayer
+class JobWithDependencies(Job):
+    """An RQ job whose function is called with the performing worker's `JobDependencies` first."""
+
+    dependencies: JobDependencies | None = None  # set by `DependenciesWorker` just before it performs the job
+
+    def perform(self) -> Any:
+        """Call the job's function with the worker's dependencies, then the job's own arguments."""
+        if self.dependencies is None:
+            raise RuntimeError(f"job {self.id} needs a worker that hands it dependencies (`rdvbot worker`)")
+        return self.func(self.dependencies, *self.args, **self.kwargs)
 
 
-def drain_outbox() -> int:
+class DependenciesWorker(SimpleWorker):
+    """An RQ worker that performs jobs in its own process (built once: flows, clinics, connections), handing each
+    the dependencies it was built with."""
+
+    def __init__(self, queues: list[Queue], dependencies: JobDependencies) -> None:
+        super().__init__(queues, connection=dependencies.redis, job_class=JobWithDependencies)
+        self.dependencies = dependencies
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Perform `job` with this worker's dependencies."""
+        if isinstance(job, JobWithDependencies):
+            job.dependencies = self.dependencies
+        super().execute_job(job, queue)
+
+
+def drain_outbox(dependencies: JobDependencies) -> int:
     """RQ job: drain the outbox, then schedule the next drain; how many requests were handled."""
-    if _replayer is None:
-        raise RuntimeError("no replayer in this worker: `rdvbot worker` sets it up")
     try:
-        return _replayer.drain()
+        return dependencies.replayer.drain()
     finally:
-        redis = _replayer.services.redis
-        if redis is not None:
-            schedule_drain(redis)
+        schedule_drain(dependencies.redis)
 
 
 def schedule_drain(redis: Redis, delay_s: float = DRAIN_INTERVAL_S) -> None:

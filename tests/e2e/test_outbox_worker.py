@@ -18,8 +18,8 @@ from bot.core.vocabulary import Channel
 from bot.outbox import store
 from bot.settings import Settings
 from bot.spool import InboundSpool, SpooledMessage
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from tests.e2e.test_cli import rdvbot, rdvbot_env
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 
 pytestmark = pytest.mark.redis
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.actions import registry
+from bot.actions import ACTION_NAMES
 from bot.engine.flows import FlowError, load_flow_book
 from bot.nlu import Intent
 
@@ -30,7 +30,7 @@ def replace_in(path: Path, old: str, new: str) -> None:
 
 
 def test_shipped_flows_load_with_one_flow_per_trigger() -> None:
-    book = load_flow_book(registry(), INTENTS)
+    book = load_flow_book(ACTION_NAMES, INTENTS)
     assert book.triggers["book"] == "book_appointment"
     assert book.triggers["cancel"] == "cancel_appointment"
     assert {
@@ -102,5 +102,5 @@ def test_a_broken_reference_names_file_flow_and_step(
 ) -> None:
     replace_in(flows_copy / file, old, new)
     with pytest.raises(FlowError) as caught:
-        load_flow_book(registry(), INTENTS, flows_copy)
+        load_flow_book(ACTION_NAMES, INTENTS, flows_copy)
     assert message in str(caught.value)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.actions import registry
+from bot.actions import ACTION_NAMES
 from bot.actions.nearby import LINK_MAX, PLACE_MAX
 from bot.channels.sms import sms_text
 from bot.clinics.config import MAX_ADDRESS, MAX_NAME, ClinicConfig, ClinicsFile
@@ -61,7 +61,7 @@ def longest_slots() -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def book() -> FlowBook:
-    return load_flow_book(registry(), [i.value for i in Intent])
+    return load_flow_book(ACTION_NAMES, [i.value for i in Intent])
 
 
 def every_rendering(book: FlowBook, clinic: ClinicConfig) -> list[tuple[str, str, str]]:

@@ -22,7 +22,7 @@ from bot.core.booking import (
 )
 from bot.core.deadline import turn_deadline
 from bot.core.vocabulary import AppointmentStatus, Channel, PartOfDay
-from tests.fhir_server import FhirTestServer, make_appointment, make_patient, make_schedule, make_slot
+from fakes.fhir_server import FhirTestServer, make_appointment, make_patient, make_schedule, make_slot
 from tests.helpers import fhir_clinic
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.fhir_server import (
+from fakes.fhir_server import (
     BOOK_OPERATION,
     FHIR_JSON,
     FhirTestServer,

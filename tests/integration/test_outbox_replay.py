@@ -4,6 +4,7 @@ of slots that the patient answers by number."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,21 +16,21 @@ from sqlalchemy import func, select
 
 from bot.booking.outage import SWITCH_CACHE_S, end_outage, start_outage
 from bot.booking.slot_supply import generate_slots
-from bot.bootstrap import Services, bootstrap, build_assistant
+from bot.bootstrap import Services, bootstrap, build_assistant, build_replayer
 from bot.channels.sms_sender import TwilioSender
-from bot.clinics.sync import sync_clinics
 from bot.core.booking import BookingRequest, SlotSearch
 from bot.core.vocabulary import AppointmentStatus, Channel
+from bot.db.clinics import sync_clinics
 from bot.db.models import Appointment, OutboxRequest, OutboxStatus, Patient
 from bot.db.patients import set_opted_out
 from bot.outbox import store
 from bot.outbox.pace import LocalTokenBucket, Pace
 from bot.outbox.replay import SEND_RETRY, Replayer
 from bot.settings import Settings
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
 from tests.helpers import quiet_monday
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from webhooks import create_app
 
 CLINIC = "demo-plateau"
@@ -50,7 +51,9 @@ def replayer(
 ) -> Replayer:
     assistant = build_assistant(services, lambda: now)
     sender = TwilioSender(FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, api_base_url=recorder.base_url)
-    return Replayer(services, assistant.engine, services.store, sender, pace, clock=lambda: now, worker=worker)
+    return dataclasses.replace(
+        build_replayer(services, assistant), sender=sender, pace_at=pace, clock=lambda: now, worker=worker
+    )
 
 
 def free_slots(services: Services, now: datetime, count: int) -> list[tuple[str, datetime, str]]:

@@ -19,13 +19,13 @@ from bot.booking.resilience import STATE_CACHE_S, BackendChain, GuardedBackend, 
 from bot.booking.sql import SqlScheduler
 from bot.bootstrap import booking_chains
 from bot.clinics.config import ClinicsFile
-from bot.clinics.sync import sync_clinics
 from bot.core.booking import BookingRequest, BookingUnavailable, SlotSearch
 from bot.core.deadline import turn_deadline
 from bot.core.vocabulary import Channel
+from bot.db.clinics import sync_clinics
 from bot.db.session import Database
 from bot.state.redis_store import redis_client
-from tests.fhir_server import FhirTestServer, RecordedRequest, make_schedule, make_slot
+from fakes.fhir_server import FhirTestServer, RecordedRequest, make_schedule, make_slot
 from tests.helpers import fhir_clinic
 
 pytestmark = [pytest.mark.redis, pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")]

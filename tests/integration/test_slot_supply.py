@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.booking.slot_supply import generate_slots, import_slots
 from bot.clinics.config import ClinicsFile
-from bot.clinics.sync import sync_clinics
+from bot.db.clinics import sync_clinics
 from bot.db.models import Slot
 from bot.db.session import Database
 from tests.helpers import one_practitioner_clinic, quiet_monday

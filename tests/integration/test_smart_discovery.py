@@ -18,8 +18,8 @@ import requests
 
 from bot.booking.smart import DiscoveryUnavailable, NearbyOffer, SmartDirectory
 from bot.core.deadline import turn_deadline
+from fakes.smart_publisher import MANIFEST, SmartPublisher
 from tests.helpers import FakeClock
-from tests.smart_publisher import MANIFEST, SmartPublisher
 
 W09, W10 = "slots-2021-W09.ndjson", "slots-2021-W10.ndjson"
 MISSING_WEEKS = ("slots-2021-W11.ndjson", "slots-2021-W12.ndjson", "slots-2021-W13.ndjson")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.channels.sms_sender import SendFailed, SmsSender, TwilioSender
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 
 CLINIC_NUMBER = "+15145550100"
 PATIENT_NUMBER = "+15145550123"

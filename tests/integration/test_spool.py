@@ -17,7 +17,7 @@ from bot.channels.sms_sender import TwilioSender
 from bot.core.vocabulary import Channel
 from bot.engine.replies import BotTurn, Reply
 from bot.spool import FAILED_DIR, STALE_CLAIM_S, InboundSpool, SpooledMessage, SpoolReplay
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 
 T0 = datetime(2026, 11, 23, 14, tzinfo=UTC)
 

@@ -15,14 +15,13 @@ import yaml
 
 from bot.bootstrap import Services, bootstrap, build_assistant, build_replayer
 from bot.channels.sms_sender import TwilioSender
-from bot.clinics.sync import sync_clinics
+from bot.db.clinics import sync_clinics
 from bot.outbox import store
 from bot.settings import Settings
+from fakes.fhir_server import FhirTestServer, RecordedRequest, fhir_clinic_data, make_schedule, make_slot
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, TOKEN
-from tests.fhir_server import FhirTestServer, RecordedRequest, make_schedule, make_slot
-from tests.helpers import fhir_clinic_data
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from webhooks import create_app
 
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")

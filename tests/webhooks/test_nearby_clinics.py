@@ -15,12 +15,12 @@ import yaml
 from bot.booking.outage import SWITCH_CACHE_S, start_outage
 from bot.booking.slot_supply import generate_slots
 from bot.bootstrap import Services, bootstrap
-from bot.clinics.sync import sync_clinics
+from bot.db.clinics import sync_clinics
 from bot.settings import Settings, demo_clinics_file
+from fakes.smart_publisher import SMART_FIXTURES, SmartPublisher
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
 from tests.helpers import quiet_monday
-from tests.smart_publisher import SMART_FIXTURES, SmartPublisher
 from webhooks import create_app
 
 PATIENT = "+15145550166"

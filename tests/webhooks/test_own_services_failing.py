@@ -19,11 +19,11 @@ from bot.bootstrap import Services, bootstrap, prepare_database
 from bot.db.models import Patient
 from bot.settings import Settings
 from bot.state.redis_store import RedisStore, redis_client
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, TwilioRecorder
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
 from tests.helpers import quiet_monday
 from tests.owned_services import OwnedPostgres, OwnedRedis
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, TwilioRecorder
 from webhooks import create_app
 
 PATIENT = "+15145550141"

@@ -16,7 +16,7 @@ from sqlalchemy import func, make_url, select
 
 from bot.assistant import TURN_BUDGET_S, Assistant, Inbound
 from bot.bootstrap import Services, bootstrap
-from bot.clinics.sync import sync_clinics
+from bot.db.clinics import sync_clinics
 from bot.db.models import Appointment
 from bot.settings import Settings
 from rdvbot.chat import SignedSmsClient
@@ -138,7 +138,9 @@ def test_when_every_turn_worker_is_held_the_next_message_is_answered_at_once(
 ) -> None:
     app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: monday_9am})
     wired: Assistant = app.extensions["rdvbot.assistant"]
-    app.extensions["rdvbot.assistant"] = Assistant(services, wired.engine, wired.store, wired.clock, max_turns=1)
+    app.extensions["rdvbot.assistant"] = Assistant(
+        services.clinics, services.database, wired.engine, wired.store, wired.clock, max_turns=1
+    )
     first = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, PATIENT)
     second = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, "+15145550142")
     first.send("rdv demain matin")

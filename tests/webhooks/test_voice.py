@@ -23,10 +23,10 @@ from bot.db.patients import set_opted_out
 from bot.engine.replies import Handoff
 from bot.outbox.store import waiting
 from bot.settings import Settings
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from rdvbot.call import CALL_PATH, SignedCallClient
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
-from tests.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from webhooks import create_app
 
 CALLER = "+15145550171"

@@ -35,7 +35,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sms.segments import segment_count
-from tests.local_server import LoopbackServer, QuietHandler, ServedInThread
+from fakes.local_server import LoopbackServer, QuietHandler, ServedInThread
 
 #: Shaped like real credentials (AC + 32 hex digits, a 32-hex-digit token), obviously fake.
 FAKE_ACCOUNT_SID = "AC" + "0" * 31 + "1"

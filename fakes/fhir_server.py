@@ -71,7 +71,7 @@ def fixture_path(relative: str | Path) -> Path:
     path = Path(relative)
     path = path if path.is_absolute() else FIXTURES_DIR / path
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such fixture in tests/fixtures")
+        raise FileNotFoundError(f"{path}: no such fixture in fakes/fixtures")
     return path
 
 
@@ -1128,3 +1128,29 @@ class _HTTPServer(ThreadingHTTPServer):
         error = sys.exc_info()[1]
         if not isinstance(error, OSError) and not self.app._stopping:
             self.app._note_error(traceback.format_exc())
+
+
+# ----- a clinic booked on such a server -----
+
+
+def fhir_clinic_data(
+    base_url: str, schedules: dict[str, str], *more_backends: dict[str, object], **options: object
+) -> dict[str, object]:
+    """A clinics file, as data, with clinic "night" (open around the clock) whose practitioners "owl" and "lark" are
+    booked on a FHIR server at `base_url`.
+
+    `schedules` maps practitioners to the server's Schedule ids; `options` are more fields of that back-end
+    (fail_max, reset_s…); `more_backends` follow it in the chain. Texting hours are around the clock too.
+    """
+    every_day = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    fhir = {"kind": "fhir", "base_url": base_url, "timeout_s": 2.0, "schedules": schedules, **options}
+    return {"clinics": [{
+        "id": "night", "name": {"fr": "Nuit", "en": "Night"}, "sms_number": "+15145550101", "phone": "+15145550102",
+        "address": "1, rue Test", "hours": every_day, "statutory_holidays": False,
+        "practitioners": [
+            {"id": "owl", "name": {"fr": "Dre Hibou", "en": "Dr. Owl"}},
+            {"id": "lark", "name": {"fr": "Dr Alouette", "en": "Dr. Lark"}},
+        ],
+        "backends": [fhir, *more_backends],
+        "reminders": {"quiet_hours": {"weekdays": "00:00-24:00", "weekends": "00:00-24:00"}},
+    }]}  # fmt: skip

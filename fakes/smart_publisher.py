@@ -1,6 +1,6 @@
 """A local SMART Scheduling Links publisher for tests: real HTTP on 127.0.0.1, the example files, faults on demand.
 
-It serves the files of `tests/fixtures/smart-scheduling-links/` at `base_url`, and `bulk-publish.json` at
+It serves the files of `fakes/fixtures/smart-scheduling-links/` at `base_url`, and `bulk-publish.json` at
 `$bulk-publish` with the upstream GitHub prefix of every URL replaced by `base_url`. The fixtures have no W11-W13 slot
 files, so those three outputs answer 404, as a publisher's missing files would.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import unquote, urlsplit
 
-from tests.local_server import LoopbackServer, QuietHandler, ServedInThread
+from fakes.local_server import LoopbackServer, QuietHandler, ServedInThread
 
 SMART_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "smart-scheduling-links"
 UPSTREAM_PREFIX = "https://raw.githubusercontent.com/smart-on-fhir/smart-scheduling-links/master/examples/"
