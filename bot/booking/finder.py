@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.booking.port import BookingBackend
 from bot.clinics.config import ClinicConfig
@@ -24,15 +25,20 @@ def _distinct_times(found: list[OfferedSlot]) -> list[OfferedSlot]:
     return list({slot.start: slot for slot in reversed(found)}.values())[::-1]
 
 
-def _closest_to(found: list[OfferedSlot], at: time) -> list[OfferedSlot]:
-    """The OFFERED slots nearest to the asked time, earliest days first, then in time order."""
+def _closest_to(found: list[OfferedSlot], at: time, zone: ZoneInfo) -> list[OfferedSlot]:
+    """The OFFERED slots nearest to the asked local time, earliest days first, then in time order.
 
-    def distance(slot: OfferedSlot) -> int:
-        local = slot.start.time()
+    Starts are read in the clinic's zone: a back-end may give them in any zone (a FHIR server gives UTC).
+    """
+
+    def distance(local: datetime) -> int:
         return abs((local.hour * 60 + local.minute) - (at.hour * 60 + at.minute))
 
-    ranked = sorted(found, key=lambda s: (distance(s) > AT_TOLERANCE_MIN, s.start.date(), distance(s)))
-    return sorted(ranked[:OFFERED], key=lambda s: s.start)
+    def rank(slot: OfferedSlot) -> tuple[bool, date, int]:
+        local = slot.start.astimezone(zone)
+        return distance(local) > AT_TOLERANCE_MIN, local.date(), distance(local)
+
+    return sorted(sorted(found, key=rank)[:OFFERED], key=lambda s: s.start)
 
 
 def find_slots(
@@ -60,7 +66,8 @@ def find_slots(
     limit = CANDIDATES_AROUND_A_TIME if at else candidates
     found = scheduler.search(SlotSearch(clinic.id, first, last, part, practitioner, not_before=now, limit=limit))
     if found:
-        return (_closest_to(_distinct_times(found), at) if at else _distinct_times(found)[:OFFERED]), "exact"
+        offered = _closest_to(_distinct_times(found), at, clinic.zone) if at else _distinct_times(found)[:OFFERED]
+        return offered, "exact"
     for nearest_part in dict.fromkeys([part, None]):
         nearest = SlotSearch(
             clinic.id,

@@ -28,7 +28,8 @@ class SlotSearch:
 
 @dataclass(frozen=True)
 class OfferedSlot:
-    """A free slot as a back-end offers it."""
+    """A free slot as a back-end offers it; `start` and `end` are timezone-aware, in whatever zone the back-end gave
+    (the clinic's for the SQL scheduler, UTC for a FHIR server): read clock times in the clinic's zone."""
 
     slot_id: str
     clinic_id: str

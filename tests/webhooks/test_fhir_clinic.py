@@ -109,6 +109,24 @@ def test_booking_and_checking_on_the_clinics_fhir_system(
     assert "9 h" in patient.send("c'est quand mon rdv?")[0]
 
 
+def test_a_clock_time_asked_at_a_fhir_clinic_is_read_in_the_clinics_zone(
+    tmp_path: Path, sqlite_url: str, primary: FhirTestServer
+) -> None:
+    # The server gives starts in UTC: tomorrow's 9 h slots start at 14:00Z, which a comparison in UTC would offer.
+    for slot_id, hour, minute in (("p-owl-1400", 14, 0), ("p-owl-1420", 14, 20), ("p-lark-1600", 16, 0)):
+        start = tomorrow_at(hour, minute)
+        practitioner = slot_id.split("-")[1]
+        primary.add(make_slot(slot_id, f"{practitioner}-sched", start, start + timedelta(minutes=20)))
+    patient = texting(wired(tmp_path, sqlite_url, fhir_clinic_data(primary.base_url, SCHEDULES)))
+    offer = patient.send("rdv demain vers 14h")[0]
+    assert "14 h," in offer and "14 h 20" in offer, offer
+    assert " 9 h" not in offer and " 10 h" not in offer, offer
+    assert "Confirmer" in patient.send("1")[0]
+    assert patient.send("oui")[0].startswith("C'est réservé")
+    [appointment] = primary.resources("Appointment")
+    assert appointment["slot"] == [{"reference": "Slot/p-owl-1400"}]
+
+
 def test_slots_from_the_secondary_are_to_be_confirmed_then_booked_on_the_system_of_record_once_back(
     tmp_path: Path, sqlite_url: str, primary: FhirTestServer, secondary: FhirTestServer
 ) -> None:
