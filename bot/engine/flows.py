@@ -203,20 +203,28 @@ class CodeNames:
     #: Intents the code relies on starting a flow.
     triggers: Collection[str] = ()
 
+    @property
+    def every_flow(self) -> list[str]:
+        """Each flow these names refer to, once: those started, and those whose steps are relied on."""
+        named = [*self.flows, *(flow for flow, _ in self.steps), *(flow for pair in self.calls for flow in pair)]
+        return list(dict.fromkeys(named))
+
     def problems(self, book: FlowBook) -> Iterable[str]:
         """What the flow files lack of these names, each as a flow error reads ("<file>: ...")."""
         where = self.module.replace(".", "/") + ".py"
         for response in self.responses:
             if response not in book.responses:
                 yield f'{where}: unknown response "{response}"'
-        for flow in self.flows:
+        for flow in dict.fromkeys(
+            [*self.flows, *(f for f, _ in self.steps), *(f for pair in self.calls for f in pair)]
+        ):
             if flow not in book.flows:
                 yield f'{where}: unknown flow "{flow}"'
         for flow, step in self.steps:
-            if flow not in book.flows or all(s.id != step for s in book.flows[flow].steps):
+            if flow in book.flows and all(s.id != step for s in book.flows[flow].steps):
                 yield f'{where}: flow {flow}: no step with id "{step}"'
         for flow, called in self.calls:
-            if flow not in book.flows or all(s.call != called for s in book.flows[flow].steps):
+            if flow in book.flows and all(s.call != called for s in book.flows[flow].steps):
                 yield f'{where}: flow {flow}: no step calls flow "{called}"'
         for intent in self.triggers:
             if intent not in book.triggers:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -9,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.actions import ACTION_NAMES
-from bot.engine.flows import FlowError, load_flow_book
+from bot.bootstrap import FLOW_NAMES_USED
+from bot.engine.flows import CodeNames, FlowError, load_flow_book
 from bot.nlu import Intent
 
 INTENTS = [intent.value for intent in Intent]
@@ -104,3 +107,58 @@ def test_a_broken_reference_names_file_flow_and_step(
     with pytest.raises(FlowError) as caught:
         load_flow_book(ACTION_NAMES, INTENTS, flows_copy)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("utter_greet", 'bot/assistant.py: unknown response "utter_greet"'),
+        ("utter_booked_by_phone", 'bot/outbox/replay.py: unknown response "utter_booked_by_phone"'),
+        ("utter_unavailable_open", 'bot/actions/clinic.py: unknown response "utter_unavailable_open"'),
+        ("pattern_timeout", 'bot/engine/engine.py: unknown flow "pattern_timeout"'),
+        ("pick", 'bot/outbox/replay.py: flow find_slot: no step with id "pick"'),
+        ("find_slot", 'bot/outbox/replay.py: unknown flow "find_slot"'),
+    ],
+)
+def test_a_name_python_code_uses_is_checked_when_the_flows_load(flows_copy: Path, name: str, message: str) -> None:
+    for path in flows_copy.glob("*.yml"):  # renamed everywhere: the flows agree with themselves, not with the code
+        path.write_text(re.sub(rf"\b{name}\b", f"{name}_renamed", path.read_text(encoding="utf-8")), encoding="utf-8")
+    load_flow_book(ACTION_NAMES, INTENTS, flows_copy)
+    with pytest.raises(FlowError) as caught:
+        load_flow_book(ACTION_NAMES, INTENTS, flows_copy, used_by_code=FLOW_NAMES_USED)
+    assert message in str(caught.value)
+
+
+def test_a_trigger_python_code_relies_on_is_checked_when_the_flows_load(flows_copy: Path) -> None:
+    replace_in(flows_copy / "help.yml", "nlu_trigger: [help]", "nlu_trigger: []")
+    with pytest.raises(FlowError) as caught:
+        load_flow_book(ACTION_NAMES, INTENTS, flows_copy, used_by_code=FLOW_NAMES_USED)
+    assert 'bot/engine/engine.py: no flow is started by intent "help"' in str(caught.value)
+
+
+def _code_files() -> list[Path]:
+    root = Path(__file__).resolve().parents[2]
+    return sorted(path for package in ("bot", "webhooks", "rdvbot") for path in (root / package).rglob("*.py"))
+
+
+def test_every_flow_name_python_code_uses_is_declared_for_the_check_at_start() -> None:
+    declared = {names.module: names for names in FLOW_NAMES_USED}
+    flows = set(load_flow_book(ACTION_NAMES, INTENTS).flows)
+    root = Path(__file__).resolve().parents[2]
+    for path in _code_files():
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        literals = {
+            node.value
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        }
+        # Flow ids that are also intents' names ("help") are the NLU's words there, not references to flows.
+        used = {t for t in literals if re.fullmatch(r"(utter|pattern)_[a-z_]*[a-z]", t) or t in flows - set(INTENTS)}
+        names = declared.get(module, CodeNames(module))
+        known = {
+            *names.responses,
+            *names.flows,
+            *(f for f, _ in names.steps),
+            *(f for pair in names.calls for f in pair),
+        }
+        assert used <= known, f"{module} uses {sorted(used - known)} without declaring them in its NAMES_USED"
