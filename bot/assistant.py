@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.actions.clinic import UNAVAILABLE_RESPONSES, unavailable_response
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
-from bot.core.clock import Clock, utcnow
+from bot.core.clock import Clock, Monotonic, utcnow
 from bot.core.deadline import turn_deadline
 from bot.core.vocabulary import Channel
 from bot.db.patients import patient_language, remember_language, set_opted_out
@@ -92,12 +93,15 @@ class Assistant:
         clock: Clock = utcnow,
         max_turns: int = TURN_WORKERS,
         spool: SpoolReplay | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         """`database` keeps webhook ids and answers, opt-outs and languages; `store` the conversations; `spool`:
-        where messages go that our own database could not take, to be replayed once it can."""
+        where messages go that our own database could not take, to be replayed once it can; `monotonic`: the clock
+        of each turn's deadline (the webhook itself waits by the real one)."""
         self.clinics = clinics
         self.database = database
         self.engine = engine
+        self.monotonic = monotonic
         self.store = store
         self.clock = clock
         self.spool = spool
@@ -147,7 +151,7 @@ class Assistant:
         if clinic is None:
             return None
         inbound = Inbound(message.clinic_number, message.patient_number, message.text, message.channel, message.sid)
-        with turn_deadline(REPLAY_BUDGET_S):
+        with turn_deadline(REPLAY_BUDGET_S, self.monotonic):
             return self._respond(clinic, inbound, answer_retries=False, received_at=message.received_at)
 
     def _spooled_fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
@@ -189,7 +193,7 @@ class Assistant:
 
     def _respond_within(self, clinic: ClinicConfig, inbound: Inbound, budget_s: float) -> BotTurn:
         try:
-            with turn_deadline(budget_s):
+            with turn_deadline(budget_s, self.monotonic):
                 return self._respond(clinic, inbound) or BotTurn()
         finally:
             self._free_turns.release()  # only now: a turn that overran its budget still holds its worker

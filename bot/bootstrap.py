@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -23,7 +24,7 @@ from bot.booking.smart import NearbySource, SmartDirectory
 from bot.booking.sql import SqlScheduler
 from bot.channels.sms_sender import TwilioSender
 from bot.clinics.config import ClinicsFile, load_clinics
-from bot.core.clock import Clock, utcnow
+from bot.core.clock import Clock, Monotonic, utcnow
 from bot.db.clinics import sync_clinics
 from bot.db.migrate import upgrade
 from bot.db.session import Database
@@ -104,17 +105,23 @@ def nearby_sources(clinics: ClinicsFile) -> dict[str, list[NearbySource]]:
 
 
 def booking_chains(
-    clinics: ClinicsFile, scheduler: SqlScheduler, redis: Redis | None, prefix: str = "rdvbot:"
+    clinics: ClinicsFile,
+    scheduler: SqlScheduler,
+    redis: Redis | None,
+    prefix: str = "rdvbot:",
+    *,
+    monotonic: Monotonic = time.monotonic,
 ) -> dict[str, BackendChain]:
     """Each clinic's chain of back-ends from its `backends` list; clinics sharing a back-end share its breaker
-    and its connections. SMART entries are discovery of other clinics, not back-ends of this one."""
+    and its connections. SMART entries are discovery of other clinics, not back-ends of this one. `monotonic`
+    ages each breaker's copy of its shared state."""
     breakers: dict[str, CircuitBreaker] = {}
     clients: dict[str, FhirClient] = {}
     chains: dict[str, BackendChain] = {}
     for clinic in clinics.clinics:
         guarded = []
         for config in clinic.backends:
-            breaker = breakers.setdefault(config.key, breaker_for(config, redis, prefix))
+            breaker = breakers.setdefault(config.key, breaker_for(config, redis, prefix, monotonic=monotonic))
             if config.kind == "sql":
                 guarded.append(GuardedBackend(scheduler, breaker, SQL_FAULTS))
             elif config.kind == "fhir" and config.base_url:

@@ -65,6 +65,8 @@ class FaultProxy:
         self._control = threading.Lock()  # one mode change in flight at a time
         self._failure: BaseException | None = None
         self._thread: threading.Thread | None = None
+        #: Set once the proxy has stopped reading a side because its peer would not take more (the high water mark).
+        self.held_back = threading.Event()
 
     def start(self) -> FaultProxy:
         """Bind a free port on 127.0.0.1 (the same one again after a stop) and serve in a daemon thread."""
@@ -227,7 +229,10 @@ class FaultProxy:
             self._close(side, abort=False)  # both directions finished
 
     def _watch(self, side: _Side) -> None:
-        want = (_READ if not side.eof and side.peer.backlog() < _HIGH_WATER else 0) | (_WRITE if side.out else 0)
+        holding_back = not side.eof and side.peer.backlog() >= _HIGH_WATER
+        if holding_back:
+            self.held_back.set()
+        want = (_READ if not side.eof and not holding_back else 0) | (_WRITE if side.out else 0)
         if want != side.events:
             if side.events == 0:
                 self._selector.register(side.sock, want, side)

@@ -60,7 +60,7 @@ class OwnedRedis:
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(0.02)
+                time.sleep(0.02)  # redis-server is another process: nothing to wait on but its answer, polled
         client.close()
 
     def kill(self) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select
 
-from bot.core.clock import utcnow
+from bot.core.clock import Monotonic, utcnow
 from bot.db.inserts import upsert_into
 from bot.db.models import OUTAGE_MESSAGE_MAX, OutageSwitch
 from bot.db.session import Database
@@ -66,14 +66,16 @@ def end_outage(database: Database, clinic_id: str) -> bool:
 class OutageSwitches:
     """Which clinics have online booking switched off, read through a one-second per-process cache."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, monotonic: Monotonic = time.monotonic) -> None:
+        """`monotonic`: the clock that ages what was read (tests pass one that they move)."""
         self._database = database
+        self._monotonic = monotonic
         self._known: dict[str, tuple[float, dict[str, str] | None]] = {}
         self._guard = threading.Lock()
 
     def messages(self, clinic_id: str) -> dict[str, str] | None:
         """The clinic's outage message by language while booking is switched off, else None."""
-        now = time.monotonic()
+        now = self._monotonic()
         with self._guard:
             known = self._known.get(clinic_id)
         if known is not None and now - known[0] < SWITCH_CACHE_S:

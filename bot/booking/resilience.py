@@ -41,6 +41,7 @@ from bot.core.booking import (
     OfferedSlot,
     SlotSearch,
 )
+from bot.core.clock import Monotonic
 from bot.core.deadline import remaining_s, share_of_turn
 from bot.core.vocabulary import Channel
 
@@ -79,9 +80,13 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
     something. When Redis fails, the breaker goes on with this process's own copy.
     """
 
-    def __init__(self, client: redis.Redis | None, name: str, prefix: str = "rdvbot:") -> None:
+    def __init__(
+        self, client: redis.Redis | None, name: str, prefix: str = "rdvbot:", *, monotonic: Monotonic = time.monotonic
+    ) -> None:
+        """`monotonic`: the clock that ages this process's copy (tests pass one that they move)."""
         super().__init__("shared")
         self._redis = client
+        self._monotonic = monotonic
         self._key = f"{prefix}breaker:{name}"
         self._lock = threading.Lock()
         self._fields: dict[str, str] = {}
@@ -89,7 +94,7 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     def _get(self, field: str) -> str | None:
         with self._lock:
-            fresh = time.monotonic() - self._read_at < STATE_CACHE_S
+            fresh = self._monotonic() - self._read_at < STATE_CACHE_S
         if not fresh and self._redis is not None:
             try:
                 raw = self._redis.hgetall(self._key)
@@ -100,7 +105,7 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
                 if raw is not None:
                     self._fields = {k.decode(): v.decode() for k, v in raw.items()}  # type: ignore[union-attr]
                 # Even after a failure: a down Redis is asked again only once per period, not on every call.
-                self._read_at = time.monotonic()
+                self._read_at = self._monotonic()
         with self._lock:
             return self._fields.get(field)
 
@@ -186,13 +191,16 @@ def _is_not_a_fault(error: BaseException) -> bool:
     return not isinstance(error, BackendFailure)
 
 
-def breaker_for(config: BackendConfig, client: redis.Redis | None, prefix: str = "rdvbot:") -> pybreaker.CircuitBreaker:
-    """The circuit breaker of one back-end, its state shared through Redis when there is one."""
+def breaker_for(
+    config: BackendConfig, client: redis.Redis | None, prefix: str = "rdvbot:", *, monotonic: Monotonic = time.monotonic
+) -> pybreaker.CircuitBreaker:
+    """The circuit breaker of one back-end, its state shared through Redis when there is one; `monotonic` ages this
+    process's copy of that state (pybreaker itself times the reset by the wall clock and the stored `opened_at`)."""
     return pybreaker.CircuitBreaker(
         fail_max=config.fail_max,
         reset_timeout=config.reset_s,
         exclude=[_is_not_a_fault],
-        state_storage=SharedBreakerStorage(client, config.key, prefix),
+        state_storage=SharedBreakerStorage(client, config.key, prefix, monotonic=monotonic),
         name=config.key,
     )
 

@@ -11,8 +11,23 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
-_deadline: ContextVar[float | None] = ContextVar("rdvbot_turn_deadline", default=None)
+from bot.core.clock import Monotonic
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    """When the turn running in this context must stop, by the clock it was set with."""
+
+    at: float
+    monotonic: Monotonic
+
+    def left(self) -> float:
+        return self.at - self.monotonic()
+
+
+_deadline: ContextVar[_Deadline | None] = ContextVar("rdvbot_turn_deadline", default=None)
 
 
 class TurnExpired(Exception):
@@ -20,9 +35,9 @@ class TurnExpired(Exception):
 
 
 @contextmanager
-def turn_deadline(seconds: float) -> Iterator[None]:
-    """Give the turn running in this thread `seconds` from now."""
-    token = _deadline.set(time.monotonic() + seconds)
+def turn_deadline(seconds: float, monotonic: Monotonic = time.monotonic) -> Iterator[None]:
+    """Give the turn running in this thread `seconds` from now, by `monotonic` (tests pass one that they move)."""
+    token = _deadline.set(_Deadline(monotonic() + seconds, monotonic))
     try:
         yield
     finally:
@@ -39,8 +54,8 @@ def share_of_turn(fraction: float) -> Iterator[None]:
     if deadline is None:
         yield
         return
-    now = time.monotonic()
-    token = _deadline.set(now + max(0.0, deadline - now) * fraction)
+    now = deadline.monotonic()
+    token = _deadline.set(_Deadline(now + max(0.0, deadline.at - now) * fraction, deadline.monotonic))
     try:
         yield
     finally:
@@ -50,7 +65,7 @@ def share_of_turn(fraction: float) -> Iterator[None]:
 def check_deadline() -> None:
     """Raise `TurnExpired` when this thread's turn is past its deadline (no deadline: never)."""
     deadline = _deadline.get()
-    if deadline is not None and time.monotonic() > deadline:
+    if deadline is not None and deadline.left() < 0:
         raise TurnExpired
 
 
@@ -62,4 +77,4 @@ def remaining_s(default: float) -> float:
     deadline = _deadline.get()
     if deadline is None:
         return default
-    return max(0.0, min(default, deadline - time.monotonic()))
+    return max(0.0, min(default, deadline.left()))

@@ -15,6 +15,8 @@ from typing import Protocol
 
 import redis
 
+from bot.core.clock import Monotonic
+
 #: Floating-point refills can land a hair below a whole token (0.9999999999) after exactly the wait we announced;
 #: counting that as a token gives away a billionth of one instead of making the caller sleep again for nothing.
 #: The Lua script below uses the same value.
@@ -123,26 +125,29 @@ class LocalTokenBucket:
 
 
 def wait_for_token(
-    pace: Pace, key: str, *, stop: threading.Event | None = None, max_wait_s: float | None = None
+    pace: Pace,
+    key: str,
+    *,
+    stop: threading.Event | None = None,
+    max_wait_s: float | None = None,
+    monotonic: Monotonic = time.monotonic,
+    sleep: Callable[[float], object] | None = None,
 ) -> bool:
     """Take a token for `key`, sleeping as long as `pace` says: True once taken.
 
     False as soon as `stop` is set, or when no token can be had within `max_wait_s`: since tokens only refill at
     the rate, a wait longer than the time left means none will come in time, so it gives up at once then.
+    `monotonic` and `sleep` are the clock and the pause (tests pass ones that they move); by default the pause is
+    `stop.wait`, which wakes up as soon as `stop` is set, so that a shutdown does not wait out a long pause.
     """
-    deadline = None if max_wait_s is None else time.monotonic() + max_wait_s
+    pause = sleep or (stop.wait if stop is not None else time.sleep)
+    deadline = None if max_wait_s is None else monotonic() + max_wait_s
     while True:
         if stop is not None and stop.is_set():
             return False
         wait = pace.take(key)
         if wait <= 0:
             return True
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if wait > left:
-                return False
-        # Event.wait wakes up as soon as `stop` is set, so a shutdown does not wait out a long pause.
-        if stop is not None:
-            stop.wait(wait)
-        else:
-            time.sleep(wait)
+        if deadline is not None and wait > deadline - monotonic():
+            return False
+        pause(wait)

@@ -63,7 +63,7 @@ def action_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"action server did not start: {process.stdout.read() if process.stdout else ''}")
-                time.sleep(0.3)
+                time.sleep(0.3)  # a server in another process: nothing to wait on but its answer, polled until it comes
         yield f"{base}/webhook", booked.appointment_id
     finally:
         # Sanic runs worker processes: stop the whole group, and insist if it lingers.

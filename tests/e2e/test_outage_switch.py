@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+from dataclasses import replace
 from datetime import datetime
 
-from bot.booking.outage import SWITCH_CACHE_S
+from bot.booking.outage import SWITCH_CACHE_S, OutageSwitches
 from bot.bootstrap import Services
 from bot.outbox.store import waiting
 from rdvbot.chat import SignedSmsClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER, TOKEN
+from tests.helpers import FakeClock
 from webhooks import create_app
 
 PATIENT = "+15145550138"
@@ -29,6 +30,9 @@ def outage(services: Services, *args: str) -> subprocess.CompletedProcess[str]:
 def test_switched_off_booking_answers_with_the_clinics_message_then_comes_back(
     services: Services, monday_9am: datetime
 ) -> None:
+    # The app runs in this process (only `rdvbot outage` runs in its own), so its switches can share a fake clock.
+    clock = FakeClock()
+    services = replace(services, outages=OutageSwitches(services.database, monotonic=clock))
     app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: monday_9am})
     client = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, PATIENT)
     assert "1) mar." in client.send("rdv demain matin")[0]
@@ -38,7 +42,7 @@ def test_switched_off_booking_answers_with_the_clinics_message_then_comes_back(
         services, "on", "--clinic", "demo-plateau", "--message-fr", MESSAGE_FR, "--message-en", MESSAGE_EN
     )
     assert switched.returncode == 0, switched.stderr
-    time.sleep(SWITCH_CACHE_S)  # what this process read of the switch a moment ago is trusted that long
+    clock.advance(SWITCH_CACHE_S)  # what this process read of the switch a moment ago is trusted that long
     reply = client.send("oui")[0]  # even mid-conversation: nothing is booked, the request is dropped
     assert services.scheduler.appointments_for("demo-plateau", PATIENT, after=monday_9am) == []
     assert reply == (
@@ -59,7 +63,7 @@ def test_switched_off_booking_answers_with_the_clinics_message_then_comes_back(
 
     back = outage(services, "off", "--clinic", "demo-plateau")
     assert back.returncode == 0 and "ON" in back.stdout, back.stderr
-    time.sleep(SWITCH_CACHE_S)
+    clock.advance(SWITCH_CACHE_S)
     assert "1) " in client.send("rdv demain matin")[0]
 
 

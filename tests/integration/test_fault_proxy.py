@@ -63,7 +63,8 @@ def test_pass_mode_keeps_a_large_stream_intact_past_a_stalled_reader(redis_proxy
     bulk = b"$" + str(len(payload)).encode() + b"\r\n" + payload + b"\r\n"
     with socket.create_connection(("127.0.0.1", redis_proxy.port), timeout=5) as raw:
         raw.sendall(b"*2\r\n$4\r\nECHO\r\n" + bulk)
-        time.sleep(0.3)  # not reading yet: the proxy must send partially, stop reading Redis, then resume
+        # Not reading yet: the proxy must send partially, stop reading Redis, then resume once we read.
+        assert redis_proxy.held_back.wait(10), "the proxy never stopped reading the side it could not forward"
         received = bytearray()
         while len(received) < len(bulk) and (chunk := raw.recv(1 << 20)):
             received += chunk

@@ -26,7 +26,7 @@ from bot.db.clinics import sync_clinics
 from bot.db.session import Database
 from bot.state.redis_store import redis_client
 from fakes.fhir_server import FhirTestServer, RecordedRequest, make_schedule, make_slot
-from tests.helpers import fhir_clinic
+from tests.helpers import FakeClock, fhir_clinic
 
 pytestmark = [pytest.mark.redis, pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")]
 
@@ -67,13 +67,21 @@ ChainFor = Callable[[ClinicsFile], BackendChain]
 
 
 @pytest.fixture
-def chain_for(redis_url: str, prefix: str, sqlite_url: str) -> ChainFor:
-    """Clinic "night"'s chain for a clinics file, its breakers in Redis under `prefix`, its mirror in SQLite."""
+def clock() -> FakeClock:
+    """The clock that ages the breakers' copies of their shared state: it moves only when a test says so."""
+    return FakeClock()
+
+
+@pytest.fixture
+def chain_for(redis_url: str, prefix: str, sqlite_url: str, clock: FakeClock) -> ChainFor:
+    """Clinic "night"'s chain for a clinics file, its breakers in Redis under `prefix` (their copies aged by
+    `clock`), its mirror in SQLite."""
     database = Database(sqlite_url)
     sync_clinics(database, fhir_clinic("http://127.0.0.1:9/r4", SCHEDULES))
 
     def chain(clinics: ClinicsFile) -> BackendChain:
-        return booking_chains(clinics, SqlScheduler(database, clinics), redis_client(redis_url), prefix)["night"]
+        scheduler = SqlScheduler(database, clinics)
+        return booking_chains(clinics, scheduler, redis_client(redis_url), prefix, monotonic=clock)["night"]
 
     return chain
 
@@ -86,6 +94,15 @@ def unavailable_after(chain: BackendChain, times: int) -> None:
     for _ in range(times):
         with pytest.raises(BookingUnavailable):
             chain.search(QUERY)
+
+
+def reset_time_passes(breaker: pybreaker.CircuitBreaker) -> None:
+    """As if the breaker's reset time had passed since it opened. pybreaker times the reset by the wall clock
+    against `opened_at`, which it reads from the storage (ours, shared through Redis): that moves back instead."""
+    storage = breaker._state_storage  # pybreaker offers no public handle on the storage it was given
+    opened_at = storage.opened_at
+    assert opened_at is not None, "the breaker never opened"
+    storage.opened_at = opened_at - timedelta(seconds=breaker.reset_timeout)
 
 
 def test_the_breaker_opens_after_fail_max_faults_then_answers_at_once_without_calling(
@@ -121,7 +138,7 @@ def test_a_hanging_back_end_costs_the_turn_budget_until_the_breaker_opens(
 
 
 def test_the_state_is_shared_with_another_process_through_redis_with_a_ttl(
-    primary: FhirTestServer, redis_url: str, prefix: str, chain_for: ChainFor
+    primary: FhirTestServer, redis_url: str, prefix: str, chain_for: ChainFor, clock: FakeClock
 ) -> None:
     chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
     assert [s.slot_id for s in chain.search(QUERY)][:1] == ["p-owl-0"]
@@ -133,7 +150,8 @@ def test_the_state_is_shared_with_another_process_through_redis_with_a_ttl(
         "pybreaker.CircuitBreaker(fail_max=3, reset_timeout=30, state_storage=storage).open()\n"
     )
     subprocess.run([sys.executable, "-c", opener, redis_url, name, prefix], check=True, timeout=60)
-    time.sleep(STATE_CACHE_S + 0.1)  # this process trusts its copy that long
+    assert chain.search(QUERY), "this process trusts its copy of the state for STATE_CACHE_S"
+    clock.advance(STATE_CACHE_S)
     calls = fhir_calls(primary)
     with pytest.raises(BookingUnavailable):
         chain.search(QUERY)
@@ -146,19 +164,21 @@ def test_the_state_is_shared_with_another_process_through_redis_with_a_ttl(
 def test_the_probe_half_opens_and_closes_the_breaker_once_the_back_end_answers(
     primary: FhirTestServer, chain_for: ChainFor
 ) -> None:
-    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES, reset_s=0.5))
+    chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))  # reset_s: 30 s, never waited out here
+    breaker = chain.record.breaker
     primary.set_fault("503")
     unavailable_after(chain, 3)
-    time.sleep(1.1)  # opened_at has one-second precision in pybreaker's sense: wait past it
+    reset_time_passes(breaker)
     primary.clear_requests()
     unavailable_after(chain, 1)  # still down: the probe fails and the breaker opens for another period
     assert [r.path.rsplit("/", 1)[-1] for r in primary.requests] == ["metadata"]  # the probe, not a search
-    assert chain.record.breaker.current_state == pybreaker.STATE_OPEN
+    assert breaker.current_state == pybreaker.STATE_OPEN
     primary.clear_fault()
     unavailable_after(chain, 1)  # within the new period: no call at all
-    time.sleep(1.1)
+    assert [r.path.rsplit("/", 1)[-1] for r in primary.requests] == ["metadata"]
+    reset_time_passes(breaker)
     assert [s.slot_id for s in chain.search(QUERY)][:1] == ["p-owl-0"]  # probe passed → closed → searched
-    assert chain.record.breaker.current_state == pybreaker.STATE_CLOSED
+    assert breaker.current_state == pybreaker.STATE_CLOSED
     assert [r.path.rsplit("/", 1)[-1].split("?")[0] for r in primary.requests][-2:] == ["metadata", "Slot"]
 
 
@@ -195,7 +215,16 @@ def test_one_hung_call_does_not_hold_the_other_turns_of_the_process(
     primary: FhirTestServer, chain_for: ChainFor
 ) -> None:
     chain = chain_for(fhir_clinic(primary.base_url, SCHEDULES))
-    primary.set_fault("hang", when=lambda r: "owl-sched" in r.raw_query and "lark" not in r.raw_query)
+    hanging = threading.Event()
+
+    def owl_search(request: RecordedRequest) -> bool:
+        """The fault's filter: owl's searches hang, and the test learns that one has reached the server."""
+        if "owl-sched" in request.raw_query and "lark" not in request.raw_query:
+            hanging.set()
+            return True
+        return False
+
+    primary.set_fault("hang", when=owl_search)
     outcome: list[BaseException] = []
 
     def hung_turn() -> None:
@@ -207,10 +236,9 @@ def test_one_hung_call_does_not_hold_the_other_turns_of_the_process(
 
     hung = threading.Thread(target=hung_turn)
     hung.start()
-    time.sleep(0.2)
-    began = time.monotonic()
+    assert hanging.wait(5), "owl's search never reached the server"
     assert chain.search(SlotSearch("night", DAY, DAY, practitioner_id="lark"))
-    assert time.monotonic() - began < 0.5, "a breaker-wide lock would make this wait for the hung call"
+    assert hung.is_alive() and not outcome, "a breaker-wide lock would have made this wait for the hung call"
     hung.join(5)
     assert outcome, "the hung call ends at its turn's deadline"
     primary.clear_fault()

@@ -25,6 +25,7 @@ def case(request: pytest.FixtureRequest, clock: FakeClock) -> StoreCase:
     if request.param == "in_process":
         return StoreCase(InProcessStore(clock=clock), clock.advance)
     store = RedisStore(request.getfixturevalue("client"), request.getfixturevalue("prefix"))
+    # Redis expires keys by its own clock, which no client can move: for it, time has to really pass.
     return StoreCase(store, time.sleep)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -63,9 +64,13 @@ def test_each_clinic_and_patient_pair_is_its_own_conversation(case: StoreCase) -
     ]
 
 
-def take_lock(store: StateStore, patient: str, timeout_s: float) -> tuple[bool, float, float]:
-    """Whether the lock was held, when it was asked for and when the answer came."""
+def take_lock(
+    store: StateStore, patient: str, timeout_s: float, asking: threading.Event | None = None
+) -> tuple[bool, float, float]:
+    """Whether the lock was held, when it was asked for and when the answer came; `asking` is set as it is asked."""
     asked_at = time.monotonic()
+    if asking is not None:
+        asking.set()
     with store.open(CLINIC, patient, timeout_s=timeout_s) as held:
         return held.locked, asked_at, time.monotonic()
 
@@ -78,13 +83,14 @@ def test_lock_excludes_another_thread_until_released(case: StoreCase) -> None:
             assert not refused
             # Redis polls every 0.1 s and gives up when the next poll would fall after the timeout.
             assert 0.2 <= answered_at - asked_at < 1.0
-            waiter = other_thread.submit(take_lock, case.store, PATIENT, 5.0)
-            time.sleep(0.3)
+            asking = threading.Event()
+            waiter = other_thread.submit(take_lock, case.store, PATIENT, 5.0, asking)
+            assert asking.wait(5)
             assert not waiter.done()
             released_at = time.monotonic()
-        held_by_waiter, _, acquired_at = waiter.result(timeout=5)
+        held_by_waiter, waiter_asked_at, acquired_at = waiter.result(timeout=5)
     assert held_by_waiter
-    assert acquired_at >= released_at
+    assert waiter_asked_at < released_at <= acquired_at, "asked while held, and got the lock only once released"
 
 
 def test_locks_of_other_conversations_are_independent(case: StoreCase) -> None:

@@ -3,6 +3,7 @@ Each time the webhook still answers in time, and once the service is back the co
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -140,7 +141,8 @@ def test_messages_a_stopped_postgresql_missed_are_spooled_and_replayed_once_it_i
         owned_postgres.start()
         assert "Confirmer" in going_on.send("2")[0]  # the patient wrote again: their spooled "2" is moot
         texts = recorder.wait_for(2, timeout_s=30)
-        time.sleep(0.5)  # nothing more may come
+        for replay in [thread for thread in threading.enumerate() if thread.name == "rdvbot-spool-replay"]:
+            replay.join(10)  # once the replay has gone through the spool, nothing more may come
     assert sorted(m.to for m in recorder.messages) == ["+15145550142", "+15145550143"]
     offer = next(m.body for m in texts if m.to == "+15145550142")
     assert "1) mar." in offer, "the newcomer's request is answered as if it had just arrived"
