@@ -1,6 +1,8 @@
-"""`rdvbot call`: call the bot from a terminal through the real, signed voice webhooks (Flask test client).
+"""`rdvbot call`: call the bot from a terminal through the real, signed voice webhooks (over HTTP or in this process,
+through the transports of `rdvbot.chat`).
 
-What the phone would say is printed; the caller answers with keys (digits) or with words standing for speech.
+What the phone would say is printed; the caller answers with keys (digits), with words standing for speech, or with
+a lone "." for silence.
 """
 
 from __future__ import annotations
@@ -8,14 +10,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from flask.testing import FlaskClient
-from twilio.request_validator import RequestValidator
-from werkzeug.test import TestResponse
+
+from rdvbot.chat import Answer, SignedWebhooks, Transport
 
 CALL_PATH = "/twilio/voice"
+#: What the caller types to say nothing until the gather gives up.
+SILENCE = "."
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,10 @@ class CallStep:
 class SignedCallClient:
     """Posts Twilio-shaped, correctly signed voice webhooks for one call and follows its gathers."""
 
-    def __init__(self, client: FlaskClient, token: str, base_url: str, clinic_number: str, caller: str) -> None:
-        self.client = client
-        self.validator = RequestValidator(token)
-        self.base_url = base_url.rstrip("/")
+    def __init__(
+        self, transport: Transport | FlaskClient, token: str, base_url: str, clinic_number: str, caller: str
+    ) -> None:
+        self.webhooks = SignedWebhooks(transport, token, base_url)
         self.clinic_number = clinic_number
         self.caller = caller
         self.call_sid = f"CA{uuid.uuid4().hex}"
@@ -77,7 +80,7 @@ class SignedCallClient:
     def status(self, status: str, duration_s: int) -> int:
         """Twilio's status callback at the end of the call; the HTTP status answered."""
         form = self._form({"CallStatus": status, "CallDuration": str(duration_s)})
-        return self._send(CALL_PATH + "/status", form).status_code
+        return self._send(CALL_PATH + "/status", form).status
 
     def _answer(self, fields: dict[str, str]) -> CallStep:
         if self.last is None or self.last.gather is None:
@@ -95,26 +98,16 @@ class SignedCallClient:
         }
 
     def _post(self, path: str, fields: dict[str, str]) -> CallStep:
-        response = self._send(path, self._form(fields))
-        if response.status_code != 200:
-            raise RuntimeError(f"webhook answered {response.status_code}")
-        self.last = CallStep.parse(response.data)
+        self.last = CallStep.parse(self.webhooks.twiml(path, self._form(fields)))
         return self.last
 
-    def _send(self, path: str, form: dict[str, str]) -> TestResponse:
-        url = self.base_url + path
-        signature = self.validator.compute_signature(url, form)
-        split = urlsplit(url)
-        return self.client.post(
-            split.path + (f"?{split.query}" if split.query else ""),
-            data=form,
-            headers={"X-Twilio-Signature": signature},
-            base_url=f"{split.scheme}://{split.netloc}",
-        )
+    def _send(self, path: str, form: dict[str, str]) -> Answer:
+        return self.webhooks.post(path, form)
 
 
 def run_call(call: SignedCallClient, answers: Iterable[str], show: Callable[[str], None]) -> None:
-    """Dial, show what is said, and answer each gather: digits are keys, other words speech, nothing is silence."""
+    """Dial, show what is said, and answer each gather: digits are keys, a lone "." is silence, other words speech;
+    the call hangs up when the answers run out."""
     step = call.dial()
     answers = iter(answers)
     while True:
@@ -129,4 +122,4 @@ def run_call(call: SignedCallClient, answers: Iterable[str], show: Callable[[str
         if answer is None:
             return
         answer = answer.strip()
-        step = call.press(answer) if answer.isdigit() else call.say(answer) if answer else call.silence()
+        step = call.silence() if answer == SILENCE else call.press(answer) if answer.isdigit() else call.say(answer)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import click
 from rq import Queue
@@ -31,11 +33,26 @@ from bot.outbox.store import waiting
 from bot.outbox.worker import QUEUE_NAME, DependenciesWorker, JobDependencies, schedule_drain
 from bot.state.masking import mask_number
 from rdvbot.action_server import action_executor, serve_actions
-from rdvbot.call import SignedCallClient, run_call
-from rdvbot.chat import SignedSmsClient, run_chat, signing_services
+from rdvbot.call import SILENCE, SignedCallClient, run_call
+from rdvbot.chat import (
+    FlaskTransport,
+    HttpTransport,
+    ServerUnreachable,
+    SignedSmsClient,
+    Transport,
+    WebhookFailed,
+    run_chat,
+    signing_services,
+    signing_token,
+)
 from rdvbot.server import is_loopback
 from rdvbot.server import serve as run_server
 from webhooks import create_app
+
+#: Where `rdvbot serve` listens by default, and so where chat and call look for it.
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 5000
+DEFAULT_SERVER_URL = f"http://{SERVE_HOST}:{SERVE_PORT}"
 
 
 def fail(message: str) -> NoReturn:
@@ -67,8 +84,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--host", default=SERVE_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Processes (only with REDIS_URL; default 2).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
 def serve(host: str, port: int, workers: int | None, threads: int) -> None:
@@ -114,42 +131,112 @@ def _numbers(services: Services, patient: str, clinic_number: str | None, defaul
     return patient_e164, clinic_e164
 
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _reaching_the_app(command: F) -> F:
+    """The `--url` and `--local` options of chat and call."""
+    local = click.option(
+        "--local",
+        is_flag=True,
+        help="Build the app in this process (on a database prepared here) instead of talking to a server.",
+    )
+    url = click.option(
+        "--url",
+        default=DEFAULT_SERVER_URL,
+        show_default=True,
+        help="The running server (`rdvbot serve`); requests are signed with TWILIO_AUTH_TOKEN, for PUBLIC_BASE_URL "
+        "when it is set.",
+    )
+    return url(local(command))
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """How chat and call reach the app: through which transport, signing with what token for which base URL."""
+
+    transport: Transport
+    token: str
+    base_url: str
+    where: str  # for the first line printed
+
+
+@contextmanager
+def _reached(services: Services, url: str, local: bool) -> Iterator[_Reached]:
+    """The app, over HTTP at `url` or built here (`local`); no server there, or a webhook that fails, ends the
+    command with one line.
+
+    A server checks signatures against its PUBLIC_BASE_URL when set, else against the URL it is called at, with its
+    TWILIO_AUTH_TOKEN (none at all without one): this environment's are taken to be the server's. Over HTTP the
+    database is the server's business; built here, the app gets a database prepared as `rdvbot serve` would.
+    """
+    settings = services.settings
+    try:
+        if local:
+            prepare_database(services)
+            services, token = signing_services(services)
+            base = settings.public_base_url or "http://localhost"
+            app = create_app({"SERVICES": services})
+            yield _Reached(FlaskTransport(app.test_client(), base), token, base, "in this process")
+            return
+        if urlsplit(url).scheme not in ("http", "https"):
+            fail(f"--url {url}: not an http:// or https:// URL")
+        http = HttpTransport(url)
+        http.check()
+        yield _Reached(http, signing_token(settings), settings.public_base_url or http.base_url, f"at {http.base_url}")
+    except ServerUnreachable as unreachable:
+        fail(f"nothing answers at {unreachable} — start `rdvbot serve` in another terminal, or use --local")
+    except WebhookFailed as error:
+        fail(str(error))
+
+
+def _typed_lines(prompt: str) -> Iterator[str]:
+    """Lines typed at `prompt` until an empty line or the end of input (Ctrl-D), which both end cleanly."""
+    while True:
+        try:
+            line = input(f"{prompt}: ")
+        except EOFError:
+            click.echo()  # the shell's prompt starts on a line of its own
+            return
+        if not line.strip():
+            return
+        yield line
+
+
 @main.command()
 @click.option("--from", "patient", default="+15145550123", show_default=True, help="The patient's number.")
 @click.option("--to", "clinic_number", help="The clinic's SMS number (default: the first clinic's).")
-def chat(patient: str, clinic_number: str | None) -> None:
-    """Text the bot from this terminal through the signed SMS webhook; empty line or Ctrl-D to quit."""
+@_reaching_the_app
+def chat(patient: str, clinic_number: str | None, url: str, local: bool) -> None:
+    """Text the bot from this terminal through the signed SMS webhook of the server at --url (or of the app built
+    here with --local); an empty line or Ctrl-D quits."""
     with wired() as services:
-        prepare_database(services)
-        services, token = signing_services(services)
         patient_e164, clinic_e164 = _numbers(services, patient, clinic_number, services.clinics.clinics[0].sms_number)
-        app = create_app({"SERVICES": services})
-        base = services.settings.public_base_url or "http://localhost"
-        client = SignedSmsClient(app.test_client(), token, base, clinic_e164, patient_e164)
-        click.echo(f"Texting {clinic_e164} as {patient_e164}. Empty line to quit.", err=True)
-        lines = iter(lambda: click.prompt("vous", default="", show_default=False), "")
-        run_chat(client, lines, click.echo)
+        with _reached(services, url, local) as app:
+            client = SignedSmsClient(app.transport, app.token, app.base_url, clinic_e164, patient_e164)
+            click.echo(f"Texting {clinic_e164} as {patient_e164} {app.where}. Empty line or Ctrl-D to quit.", err=True)
+            run_chat(client, _typed_lines("vous"), click.echo)
 
 
 @main.command()
 @click.option("--from", "caller", default="+15145550123", show_default=True, help="The caller's number.")
 @click.option("--to", "clinic_number", help="The clinic's voice number (default: the first clinic's).")
-def call(caller: str, clinic_number: str | None) -> None:
-    """Call the bot from this terminal through the signed voice webhooks: shows what would be said; answer with
-    digits (keys) or words (speech); an empty line is silence; Ctrl-D hangs up."""
+@_reaching_the_app
+def call(caller: str, clinic_number: str | None, url: str, local: bool) -> None:
+    """Call the bot from this terminal through the signed voice webhooks of the server at --url (or of the app built
+    here with --local): shows what would be said; answer with digits (keys), words (speech) or a lone "." (silence);
+    an empty line or Ctrl-D hangs up."""
     with wired() as services:
-        prepare_database(services)
-        services, token = signing_services(services)
-        default = services.clinics.clinics[0].voice_number or services.clinics.clinics[0].sms_number
-        caller_e164, clinic_e164 = _numbers(services, caller, clinic_number, default)
-        app = create_app({"SERVICES": services})
-        base = services.settings.public_base_url or "http://localhost"
-        phone = SignedCallClient(app.test_client(), token, base, clinic_e164, caller_e164)
-        click.echo(
-            f"Calling {clinic_e164} as {caller_e164}. Keys: digits; speech: words; silence: empty line.", err=True
-        )
-        answers = iter(lambda: click.prompt("vous", default="", show_default=False), None)
-        run_call(phone, answers, click.echo)
+        first = services.clinics.clinics[0]
+        caller_e164, clinic_e164 = _numbers(services, caller, clinic_number, first.voice_number or first.sms_number)
+        with _reached(services, url, local) as app:
+            phone = SignedCallClient(app.transport, app.token, app.base_url, clinic_e164, caller_e164)
+            click.echo(
+                f"Calling {clinic_e164} as {caller_e164} {app.where}. Keys: digits; speech: words; silence: "
+                f'"{SILENCE}"; hang up: empty line or Ctrl-D.',
+                err=True,
+            )
+            run_call(phone, _typed_lines("vous"), click.echo)
 
 
 @main.command()

@@ -40,7 +40,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        app = create_app()
+        # `rdvbot serve` has printed the missing-token warning once; each worker repeating it would only be noise.
+        app = create_app({"WARN_WITHOUT_TOKEN": False})
         services = app.extensions["rdvbot"]
         if services.redis is None:
             # One process and no `rdvbot worker` to share jobs with: this process drains the outbox itself.

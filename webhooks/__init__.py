@@ -16,13 +16,17 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from the environment; tests may pass `SERVICES` (their own wiring) and `CLOCK`."""
+    """Build the app from the environment; tests may pass `SERVICES` (their own wiring) and `CLOCK`.
+
+    Without TWILIO_AUTH_TOKEN the app logs that signatures are not checked (under plain gunicorn, once per worker),
+    unless `WARN_WITHOUT_TOKEN` is False: `rdvbot serve` has warned once already for all of its workers.
+    """
     app = Flask(__name__)
     app.config.from_mapping(config or {})
     services: Services = app.config.get("SERVICES") or bootstrap()
     app.extensions["rdvbot"] = services
     app.extensions["rdvbot.assistant"] = build_assistant(services, app.config.get("CLOCK") or utcnow)
-    if not services.settings.twilio_auth_token:
+    if not services.settings.twilio_auth_token and app.config.get("WARN_WITHOUT_TOKEN", True):
         log.warning("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked")
     health.init_app(app)
     api.init_app(app)

@@ -16,7 +16,8 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -58,6 +59,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 #: A text that could not be sent is tried again after this long.
 SEND_RETRY = timedelta(minutes=1)
+#: How many (request, trouble) pairs a replayer remembers having warned about: one warning each, not one per retry.
+WARNED_MAX = 10_000
 #: How long a conversation set to a choice of slots is kept (the same as any conversation's state).
 STATE_TTL_S = 24 * 3600
 #: The flow and its `find_slot` call that a patient's conversation is set to when slots are offered by text.
@@ -95,6 +98,24 @@ class Notice:
         return cls(data["text"], data.get("conversation"))
 
 
+class FirstTimes:
+    """The last `limit` keys seen, so that what happens again at every retry is logged the first time only."""
+
+    def __init__(self, limit: int = WARNED_MAX) -> None:
+        self.limit = limit
+        self._seen: OrderedDict[Hashable, None] = OrderedDict()
+
+    def first(self, key: Hashable) -> bool:
+        """True when `key` was not seen before (or so long ago that it was forgotten)."""
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.limit:
+            self._seen.popitem(last=False)
+        return True
+
+
 def default_worker_name() -> str:
     """host:pid, so that an operator can tell which worker holds a request."""
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
@@ -117,6 +138,10 @@ class Replayer:
     clock: Clock = utcnow
     worker: str = field(default_factory=default_worker_name)
     _paces: dict[float, Pace] = field(default_factory=dict)
+    #: Requests already warned about, and clinics already reported unavailable (until they answer again): a drain
+    #: every 10 s repeats neither.
+    _warned: FirstTimes = field(default_factory=FirstTimes)
+    _unavailable: set[str] = field(default_factory=set)
 
     def drain(self, limit: int = 1000, stop: threading.Event | None = None) -> int:
         """Move up to `limit` waiting requests on; how many were (handled on the back-end, told, or put off until
@@ -170,11 +195,18 @@ class Replayer:
             return None
         try:
             if kept.kind == "cancel":
-                return self._cancel(clinic, chain, kept)
-            return self._book_or_move(clinic, chain, kept)
+                replayed = self._cancel(clinic, chain, kept)
+            else:
+                replayed = self._book_or_move(clinic, chain, kept)
         except BookingUnavailable as unavailable:
-            log.info("outbox: %s still unavailable (%s); request %s waits", clinic.id, unavailable, kept.id)
+            if clinic.id not in self._unavailable:
+                self._unavailable.add(clinic.id)
+                log.info("outbox: %s unavailable (%s); its requests wait until it answers", clinic.id, unavailable)
             return None
+        if clinic.id in self._unavailable:
+            self._unavailable.discard(clinic.id)
+            log.info("outbox: %s answers again", clinic.id)
+        return replayed
 
     def _cancel(self, clinic: ClinicConfig, chain: BookingBackend, kept: KeptRequest) -> tuple[str, Notice]:
         appointment = kept.request["appointment"]
@@ -281,7 +313,8 @@ class Replayer:
             store.release(database, kept.id, self.worker, until=_texting_starts(clinic, now))
             return
         if self.sender is None:
-            log.warning("outbox: request %s handled, but no Twilio credentials to text the patient", kept.id)
+            if self._warned.first((kept.id, "no sender")):
+                log.warning("outbox: request %s handled, but no Twilio credentials to text the patient", kept.id)
             store.release(database, kept.id, self.worker, until=now + SEND_RETRY)
             return
         if notice.conversation is not None:
@@ -290,7 +323,8 @@ class Replayer:
         try:
             self.sender.send(clinic.sms_number, kept.patient_phone, notice.text)
         except SendFailed as failed:
-            log.warning("outbox: text about request %s not sent (%s); it will be tried again", kept.id, failed)
+            if self._warned.first((kept.id, "not sent")):
+                log.warning("outbox: text about request %s not sent (%s); it will be tried again", kept.id, failed)
             store.release(database, kept.id, self.worker, until=now + SEND_RETRY)
             return
         log.info("outbox: request %s of %s handled and told", kept.id, mask_number(kept.patient_phone))

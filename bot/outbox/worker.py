@@ -15,6 +15,7 @@ from typing import Any
 
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.job import Job
 
 from bot.outbox.replay import Replayer
@@ -26,6 +27,8 @@ DRAIN_INTERVAL_S = 10.0
 QUEUE_NAME = "rdvbot"
 #: One id for the periodic drain job, so that however many workers start, one drain is scheduled at a time.
 DRAIN_JOB_ID = "rdvbot-drain-outbox"
+#: RQ's own logging in `rdvbot worker`: what went wrong, not every job that went right.
+QUIET_LOGGING_LEVEL = "WARNING"
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,25 @@ class JobWithDependencies(Job):
 
 class DependenciesWorker(SimpleWorker):
     """An RQ worker that performs jobs in its own process (built once: flows, clinics, connections), handing each
-    the dependencies it was built with."""
+    the dependencies it was built with.
+
+    RQ logs every job it performs at INFO: with a drain every 10 s, four lines of nothing new each time. This worker
+    keeps RQ's warnings and errors only (a job that failed, Redis lost) unless told another level.
+    """
 
     def __init__(self, queues: list[Queue], dependencies: JobDependencies) -> None:
         super().__init__(queues, connection=dependencies.redis, job_class=JobWithDependencies)
         self.dependencies = dependencies
+
+    def bootstrap(
+        self,
+        logging_level: str | None = None,
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """Start as RQ does, RQ's logging at WARNING unless `work(logging_level=…)` says otherwise (its scheduler
+        follows the same level)."""
+        super().bootstrap(logging_level or QUIET_LOGGING_LEVEL, date_format, log_format)
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Perform `job` with this worker's dependencies."""
