@@ -133,14 +133,31 @@ class Strict(BaseModel):
 
 
 class PractitionerConfig(Strict):
-    """A practitioner and their weekly availability, from which slots are generated."""
+    """A practitioner and their weekly availability, from which slots are generated.
+
+    `role` and `gender` answer patients who ask for "une médecin", "the nurse" or "a male doctor"; left out, they
+    are read from the French name ("infirmière" is a nurse, else a doctor; "Dre" a woman, "Dr" a man).
+    """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: Localized
     slot_minutes: int = Field(default=20, ge=5, le=240)
     availability: dict[Weekday, DayWindows] = Field(default_factory=dict)
+    role: Literal["doctor", "nurse"] | None = None
+    gender: Literal["f", "m"] | None = None
 
     _windows_do_not_overlap = field_validator("availability")(_check_windows)
+
+    @model_validator(mode="after")
+    def _role_and_gender_from_the_name(self) -> PractitionerConfig:
+        french = self.name.fr.casefold()
+        if self.role is None:
+            nurse = "infirmi" in french or "nurse" in self.name.en.casefold()
+            object.__setattr__(self, "role", "nurse" if nurse else "doctor")
+        if self.gender is None:
+            title = french.split(maxsplit=1)[0] if french.strip() else ""
+            object.__setattr__(self, "gender", {"dre": "f", "dr": "m"}.get(title.rstrip(".")))
+        return self
 
 
 class AppointmentTypeConfig(Strict):

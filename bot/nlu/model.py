@@ -10,6 +10,11 @@ from typing import Literal
 from bot.core.vocabulary import PartOfDay
 
 Language = Literal["fr", "en"]
+#: A kind of practitioner a patient may ask for.
+Role = Literal["doctor", "nurse"]
+Gender = Literal["f", "m"]
+#: The `pick` of "le dernier" / "the last one".
+LAST_PICK = -1
 
 
 class Intent(StrEnum):
@@ -68,6 +73,10 @@ class When:
     at: time | None = None
     ambiguous_dates: tuple[date, ...] = ()
     earliest: bool = False
+    #: A window of start times: not before `after` ("pas avant 10h", "après 16h"), before `before` ("avant 10h",
+    #: "until noon"); "entre 13h et 15h" gives both.
+    after: time | None = None
+    before: time | None = None
 
 
 @dataclass(frozen=True)
@@ -75,8 +84,15 @@ class Understanding:
     """Everything the NLU read in one message.
 
     `pick` and `when` can both be set ("le 2" is the second option or the 2nd of the month): the caller knows
-    whether a numbered menu is open. `pick_time` is set when the message is only a clock time ("le 9h15",
-    "the 9:15 one"), for the caller to match against the slots it offered.
+    whether a numbered menu is open; `pick` is 1 to 9, or LAST_PICK for "le dernier" / "the last one".
+    `pick_time` is set when the message is only a clock time ("le 9h15", "the 9:15 one"), for the caller to match
+    against the slots it offered.
+
+    About whom: `practitioner` is a practitioner of the clinic the message names; otherwise `role` (doctor or
+    nurse) and `gender` (f or m) describe the one wished for ("la médecin", "a male doctor", "l'infirmière"),
+    `same_practitioner` asks for the one of an earlier appointment, and `unknown_practitioner` is a name the
+    message gives that is none of the clinic's ("Dr Bouchard"). `reaction` is a phone's reaction that quotes one of
+    our messages ('Aimé « … »'): its quote is not read.
     """
 
     text: str
@@ -89,3 +105,8 @@ class Understanding:
     when: When | None
     practitioner: str | None
     language_switch: Language | None
+    role: Role | None = None
+    gender: Gender | None = None
+    same_practitioner: bool = False
+    unknown_practitioner: str | None = None
+    reaction: bool = False
