@@ -8,7 +8,11 @@ is resolved:
 - "mardi prochain", "next tuesday", "mardi de la semaine prochaine" is the Tuesday of next calendar week
   (weeks start on Monday): on a Monday, "mardi" is tomorrow and "mardi prochain" is 8 days away;
 - a day of the month ("le 15", "the 15th") or a day and month ("8 décembre") is the next such day on or after today;
-- "10/12" reads as 10 December or 12 October: both future readings are returned unless only one exists ("25/12").
+- "10/12" reads as 10 December or 12 October: both future readings are returned unless only one exists ("25/12");
+- a weekday and a bare number ("jeudi 9") is that weekday at that hour when the number is 1 to 12 and not the
+  weekday's coming date; "jeudi 10" on the week of Thursday the 10th, and "jeudi le 10", are dates;
+- "dans 2 mois" is the same day two months ahead, "le mois prochain" the whole next calendar month;
+- "hier" and "yesterday" are read when asked for ("un rdv hier"), so that the bot can say the day is past.
 
 Several days in one message ("lundi ou mardi", "le 12 ou le 13") give the range from the first to the last; a
 day read for sure outranks a choice between two.
@@ -16,15 +20,24 @@ day read for sure outranks a choice between two.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 
 from dateparser.date import DateDataParser
 
-from bot.nlu.clock import blank, find_clock_time, find_part_of_day
+from bot.nlu.clock import (
+    MONTH,
+    blank,
+    blank_times_in_passing,
+    find_clock_time,
+    find_part_of_day,
+    find_window,
+    hour_alone,
+)
 from bot.nlu.model import When
 
 _WEEKDAYS = {
@@ -61,25 +74,25 @@ _DAYS_FROM_TODAY = {
     "apres-demain": 2,
     "day after tomorrow": 2,
 }
-_SMALL_NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "one": 1, "two": 2, "three": 3, "four": 4}
+_SMALL_NUMBERS = {
+    **dict(un=1, une=1, deux=2, trois=3, quatre=4, cinq=5, six=6, sept=7, huit=8, neuf=9, dix=10, onze=11, douze=12),
+    **dict(one=1, two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9, ten=10, eleven=11, twelve=12),
+    "a": 1,  # "in a week", "in a month"
+}
 
 _WEEKDAY = "(?:" + "|".join(_WEEKDAYS) + ")"
-_MONTH = (
-    r"(?:janv?(?:ier)?|january|fevr?(?:ier)?|feb(?:ruary)?|mars|march|avr(?:il)?|apr(?:il)?|mai|may|juin|june?"
-    r"|juil(?:let)?|july?|aout|aug(?:ust)?|sept?(?:embre|ember)?|oct(?:obre|ober)?|nov(?:embre|ember)?"
-    r"|dec(?:embre|ember)?)(?![a-z])\.?"
-)
 _NUMBER = r"(?:\d{1,2}|" + "|".join(_SMALL_NUMBERS) + ")"
 _NEXT_WEEK = r"(?:(?:de )?la semaine prochaine|next week)"
 # Wishes such as "bonne fin de semaine" or "good morning" name no day or part of the day.
 _POLITE_WISHES = re.compile(
-    r"\b(?:bon matin|bonne (?:journee|soiree|apres-midi|fin de semaine|nuit)|good (?:morning|afternoon|evening|night)"
+    r"\b(?:bon matin|bon apres-midi|bonne (?:journee|matinee|soiree|apres-midi|fin de semaine|nuit)"
+    r"|bonne fin (?:de journee|d'apres-midi|de soiree|de matinee)|good (?:morning|afternoon|evening|night)"
     r"|have a (?:good|nice|great) (?:day|evening|weekend|night))\b"
 )
 _EARLIEST = re.compile(
     r"\ble plus (?:tot|vite|rapidement) possible|\bau plus (?:tot|vite|sacrant)|\bdes que possible|\bn'importe quand"
     r"|\b(?:premier|premiere|prochain|prochaine) (?:rendez-vous |place |plage )?(?:disponible|disponibilite)"
-    r"|\b(?:asap|first available|next available|earliest|soonest|as soon as possible|any ?time|whenever)\b"
+    r"|\b(?:asap|first available|next available|earliest|soonest|as soon as possible|any ?time|whenever|first thing)\b"
     r"|\b(?:plus tot|earlier)\b"
 )
 # A message names a few days at most; reading more would only cost time (dateparser takes about 1 ms a call).
@@ -214,11 +227,16 @@ def _relative_day(match: re.Match[str], context: _Context) -> _Reading | None:
     return _one_day(context.today + timedelta(days=_DAYS_FROM_TODAY[match[0]]))
 
 
-def _weekday(match: re.Match[str], context: _Context) -> _Reading | None:
+def _weekday_date(match: re.Match[str], context: _Context) -> date:
+    """The day a weekday names: its next occurrence, or that day of next week with "prochain" or "next"."""
     weekday = _WEEKDAYS[match["weekday"]]
     if match["next_before"] or match["next_after"]:
-        return _one_day(_monday_of_next_week(context.today) + timedelta(days=weekday))
-    return _one_day(_next_weekday(weekday, context))
+        return _monday_of_next_week(context.today) + timedelta(days=weekday)
+    return _next_weekday(weekday, context)
+
+
+def _weekday(match: re.Match[str], context: _Context) -> _Reading | None:
+    return _one_day(_weekday_date(match, context))
 
 
 def _week_holding(day: date | None) -> _Range | None:
@@ -252,6 +270,27 @@ def _in_days(match: re.Match[str], context: _Context) -> _Reading | None:
     return _one_day(context.today + timedelta(days=_number(match["days"])))
 
 
+def _months_ahead(today: date, count: int) -> date:
+    """The same day of the month `count` months after `today`, or that month's last day ("dans 2 mois" on 31 December
+    is the end of February)."""
+    year, month = divmod(today.month - 1 + count, 12)
+    year, month = today.year + year, month + 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+def _in_months(match: re.Match[str], context: _Context) -> _Reading | None:
+    """Months ahead ("dans 2 mois", "in a month"): the day that many months ahead, one day, so that the bot can say
+    when booking opens for it, as for any day past its horizon."""
+    return _one_day(_months_ahead(context.today, _number(match["months"])))
+
+
+def _calendar_month(match: re.Match[str], context: _Context) -> _Reading | None:
+    """The month asked for: "le mois prochain" / "next month" is the next calendar month, "ce mois-ci" / "this
+    month" today to the month's end."""
+    start = context.today if match["this_month"] else _months_ahead(context.today.replace(day=1), 1)
+    return _Range(start, start.replace(day=calendar.monthrange(start.year, start.month)[1]))
+
+
 def _day_of_month(match: re.Match[str], context: _Context) -> _Reading | None:
     return _readings(_next_day_of_month(int(match["day"]), context.today))
 
@@ -260,6 +299,21 @@ def _number(text: str) -> int:
     return int(text) if text.isdigit() else _SMALL_NUMBERS[text]
 
 
+# A weekday and a number that may be an hour ("jeudi 9", "next thursday 9", "vendredi à 10"), not a date ("jeudi le
+# 10", "jeudi 10 décembre", "jeudi 10/12").
+_WEEKDAY_AND_HOUR = re.compile(
+    rf"(?P<next_before>\bnext\s+|\b{_NEXT_WEEK},?\s+)?\b(?P<weekday>{_WEEKDAY})(?P<next_after>\s+prochaine?)?,?\s+"
+    rf"(?P<at_word>(?:a|at|vers|around)\s+)?(?P<hour>\d{{1,2}})(?![\w:/]|[.,-]\d)(?!\s*(?:de\s+|of\s+)?{MONTH})"
+)
+_HIGHEST_HOUR_AFTER_A_WEEKDAY = 12
+_PAST_DAYS = r"(?<![\w'-])(?P<day>avant-hier|day before yesterday|hier|yesterday)\b"
+_TWO_DAYS_AGO = frozenset({"avant-hier", "day before yesterday"})
+# Words of a wish before "hier": "un rdv hier", "an appointment yesterday", "pour hier", "can I come yesterday".
+_PAST_DAY_WISHED = re.compile(
+    r"\b(?:rendez-vous|appointment|appointments|booking|book|reserver|reservation|pour|for|venir|come)"
+    rf"(?:\s+[\w'-]+){{0,2}}?\s+{_PAST_DAYS}"
+)
+_PAST_DAY_ALONE = re.compile(rf"\W*(?:le |pour |for )?{_PAST_DAYS}\W*")
 _RELATIVE_DAY = re.compile(r"\b(?:" + "|".join(sorted(_DAYS_FROM_TODAY, key=len, reverse=True)) + r")\b")
 _Resolver = Callable[[re.Match[str], _Context], _Reading | None]
 
@@ -274,8 +328,8 @@ _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
         re.compile(
             rf"""(?:\b(?P<weekday>{_WEEKDAY}),?\s+(?:le\s+|the\s+)?)?
             (?:
-                \b(?P<day>\d{{1,2}})(?:er|re|st|nd|rd|th)?\s+(?:de\s+|of\s+)?(?P<month>{_MONTH})
-              | \b(?P<month_first>{_MONTH})\s+(?:the\s+)?(?P<day_after>\d{{1,2}})(?:st|nd|rd|th|er)?(?!\d)
+                \b(?P<day>\d{{1,2}})(?:er|re|st|nd|rd|th)?\s+(?:de\s+|of\s+)?(?P<month>{MONTH})
+              | \b(?P<month_first>{MONTH})\s+(?:the\s+)?(?P<day_after>\d{{1,2}})(?:st|nd|rd|th|er)?(?!\d)
             )
             (?:,?\s+(?P<year>\d{{4}}))?""",
             re.VERBOSE,
@@ -306,28 +360,65 @@ _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
         _week,
     ),
     (re.compile(rf"\b(?:dans|in) (?P<days>{_NUMBER}) (?:jours?|days?)\b"), _in_days),
+    (re.compile(rf"\b(?:dans|in) (?P<months>{_NUMBER}) (?:mois|months?)\b"), _in_months),
+    (re.compile(r"\b(?:mois prochain|next month|(?P<this_month>ce mois-ci|this month))\b"), _calendar_month),
     (re.compile(r"\b(?:le|du|the)\s+(?P<day>\d{1,2})(?:er|st|nd|rd|th)?(?![\w:/])"), _day_of_month),
 )
 
 
+def _weekday_hour(text: str, context: _Context) -> tuple[time | None, str]:
+    """A weekday and a bare hour ("jeudi 9 avec gagnon", "thursday 9", "vendredi à 10"): the number is a clock time
+    when it is 1 to 12 and not the day of the month of the weekday it follows (on Monday 7 December, "jeudi 9" is
+    Thursday the 10th at 9:00, but "jeudi 10" is still Thursday the 10th); after "à" / "at" it is always the hour.
+    `text` comes back with the number blanked, the weekday left for the day rules."""
+    for match in _WEEKDAY_AND_HOUR.finditer(text):
+        hour = int(match["hour"])
+        if not 1 <= hour <= _HIGHEST_HOUR_AFTER_A_WEEKDAY:
+            continue
+        if not match["at_word"] and _weekday_date(match, context).day == hour:
+            continue
+        start = match.start("at_word") if match["at_word"] else match.start("hour")
+        return hour_alone(hour), blank(text, start, match.end("hour"))
+    return None, text
+
+
+def _past_day(text: str, today: date) -> _Range | None:
+    """A past day asked for ("j'avais besoin d'un rdv hier", "yesterday" alone, "avant-hier"): read, so that the bot
+    can say the day is past. "Depuis hier" and "je suis tombé hier" tell a story, not a wish."""
+    match = _PAST_DAY_WISHED.search(text) or _PAST_DAY_ALONE.fullmatch(text)
+    if match is None:
+        return None
+    return _one_day(today - timedelta(days=2 if match["day"] in _TWO_DAYS_AGO else 1))
+
+
 def find_when(normalised: str, today: date) -> When | None:
-    """What a normalised message says about when, or None when it says nothing about it."""
+    """What a normalised message says about when, or None when it says nothing about it.
+
+    Times are read before days, each blanked once read: first the times said in passing ("je finis à 16h"), which
+    are dropped, then a window ("après 16h"), then a clock time ("vers 14h"), then a bare hour after a weekday
+    ("jeudi 9"). A past day ("hier") is read only when no other day is named.
+    """
     text = _POLITE_WISHES.sub(lambda wish: " " * len(wish[0]), normalised)
+    text = blank_times_in_passing(text)
+    after, before, text = find_window(text)
     at, text = find_clock_time(text)
     part_of_day = find_part_of_day(text)
     earliest = _EARLIEST.search(text) is not None
     says_today = any(_DAYS_FROM_TODAY[match[0]] == 0 for match in _RELATIVE_DAY.finditer(text))
     context = _Context(today=today, weekday_may_be_today=says_today)
-    readings = []
+    if at is None and after is None and before is None:
+        at, text = _weekday_hour(text, context)
+    readings: list[_Reading] = []
     for pattern, resolve in _DAY_RULES:
         for match in islice(pattern.finditer(text), _MOST_MATCHES_PER_RULE):
             reading = resolve(match, context)
             if reading is not None:
                 readings.append(reading)
                 text = blank(text, match.start(), match.end())
-    ranges = [reading for reading in readings if isinstance(reading, _Range)]
+    past = None if readings else _past_day(text, today)
+    ranges = [reading for reading in readings if isinstance(reading, _Range)] + ([past] if past else [])
     choices = tuple(dict.fromkeys(day for reading in readings if isinstance(reading, _Choice) for day in reading.dates))
-    if not (ranges or choices or part_of_day or at or earliest):
+    if not (ranges or choices or part_of_day or at or earliest or after or before):
         return None
     return When(
         first_day=min((reading.first for reading in ranges), default=None),
@@ -336,6 +427,8 @@ def find_when(normalised: str, today: date) -> When | None:
         at=at,
         ambiguous_dates=() if ranges else choices,
         earliest=earliest,
+        after=after,
+        before=before,
     )
 
 

@@ -1,31 +1,89 @@
 """The intent of a message, from rules tried in a fixed order of precedence.
 
-Precedence, strongest first: a red flag (EMERGENCY), a carrier keyword, a language request, then the rules of
-`_RULES` in order: requests to stop, to talk to a human or to start over outrank the booking tasks; the tasks
-outrank yes/no ("non, je veux annuler" cancels); yes/no outrank thanks and greetings ("non merci" is no).
-Two rules are special:
+Precedence, strongest first: a red flag (EMERGENCY), a phone's reaction to one of our texts, a carrier keyword,
+then the rules of `_RULES` in order: requests to stop, to talk to a human or to start over outrank the booking
+tasks; the tasks outrank yes/no ("non, je veux annuler" cancels); yes/no outrank thanks and greetings ("non merci"
+is no). Four cases are special:
 
 - a cancel that also asks for another appointment ("annuler et reprendre un autre rdv") is a RESCHEDULE;
 - a yes or no that corrects the date ("oui mais plutôt jeudi", "no, actually friday") is NONE with its `when`:
-  the engine reads a new `when` as a correction of the one it offered.
+  the engine reads a new `when` as a correction of the one it offered;
+- a greeting that gives a day or a time ("Bonjour, vendredi matin svp") is NONE with its `when`, as the day alone;
+- a language request is CHANGE_LANGUAGE unless the message also asks for a task ("english please, when is my
+  appointment?" is MY_APPOINTMENTS, with its `language_switch`).
+
+A reaction ('Aimé « … »', 'Reacted 👍 to "…"') is found by `find_reaction` before any other reader runs: its verb or
+emoji is the answer, and the quote, a copy of our own text, is not read at all.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.nlu.model import Intent, Keyword, Language, Urgency, When
 
 _RDV = r"(?:rendez-vous|appointments?|consultations?)"
 _UP_TO_3_WORDS = r"(?:\W+[\w'-]+){0,3}?\W+"
+# Words that may come with a word alone without changing it: "QUAND svp", "MOVE please", "euh annuler".
+_POLITE = r"(?:svp|stp|please|merci|thanks|thank you|ok|euh|heu|um|uh|hum)"
 
+
+def _alone(words: str) -> str:
+    """A pattern for a message that is only one of `words`, with polite words or hesitations around it."""
+    return rf"^\W*(?:{_POLITE}\W+)*(?:{words})(?:\W+{_POLITE})*\W*$"
+
+
+# The words our texts tell patients to send ("Écrivez RDV pour un rendez-vous, QUAND pour le prochain, ANNULER ou
+# DÉPLACER", "Text BOOK …, WHEN for your next one, CANCEL or MOVE"), alone: each is put first in its rule so that
+# the bot understands what it advertises. AIDE / HELP are carrier keywords; EN / FR are language requests.
+_ALONE_MY_APPOINTMENTS = _alone(r"quand|when|(?:c'est|c) quand(?: deja)?|when is it|when's it")
+_ALONE_RESCHEDULE = _alone(r"deplacer|deplace|deplacez|move|move it|changer|change|modifier|reporter")
+_ALONE_CANCEL = _alone(r"annuler|annule|annulez|annulation|cancel|cancellation")
+_ALONE_BOOK = _alone(r"rendez-vous|book|booker|reserver|appointment|new appointment|nouveau rendez-vous")
+
+# Opt-out and opt-in in plain words; the carrier keywords (a whole-message STOP, ARRET, START) are keywords.py's.
+# Each needs what is stopped (writing, texting, the list, the texts), so that "arrêtez, c'est une erreur" or
+# "je veux arrêter de fumer" are not opt-outs.
+_TEXTS = r"(?:messages?|textos?|texts?|sms|rappels?|reminders?|notifications?|envois?|courriels)"
 _STOP = (
     r"\b(?:arrete[rz]?|cesse[rz]?|stop|quit)\b\W+(?:de |d')?(?:m'ecrire|m'envoyer|me texter|me contacter|m'appeler"
     r"|me deranger|texting|messaging|calling|sending|contacting|writing)",
-    r"\b(?:unsubscribe|desabonn\w*|desinscri\w*|opt[- ]?out)\b|don't (?:text|message|contact) me",
-    r"\b(?:plus|pu|no more)(?: recevoir| avoir)? (?:de |d')?(?:messages?|textos?|texts?|sms|rappels?|reminders?)\b",
+    rf"\b(?:arrete[rz]?|cesse[rz]?|stop|quit)\b (?:(?:all )?(?:les|vos|tes|ces|the|your|these|those|all) )?{_TEXTS}\b",
+    r"\b(?:unsubscribe|desabonn\w*|desinscri\w*|opt[- ]?out)\b|\b(?:don't|do not|dont) (?:text|message|contact|sms)"
+    r" me\b|\bnever (?:text|message|contact) me\b",
+    # "je veux pus de textos", "je veux plus recevoir vos messages", "no more texts", "je veux pas de rappels"
+    rf"\b(?:plus|pu|pus|no more|no longer|(?:veux|veut|voulons) pas)(?: recevoir| avoir| receive| get| want)?"
+    rf" (?:de |d'|vos |tes |ces |les |des |your |any |these )?{_TEXTS}\b",
+    rf"\b(?:don't|do not|dont) want (?:to (?:receive|get) )?(?:any(?: more)? |your |these |the |more )?{_TEXTS}\b",
+    # "ne m'écrivez plus", "me textez pu"
+    r"\b(?:m'ecri\w*|m'envo\w*|me text\w*) (?:plus|pu|pus|jamais)\b",
+    # "enlevez-moi de vos envois", "retirez mon numéro de la liste", "sortez-moi de la liste"
+    rf"\b(?:enlev\w*|retir\w*|otez|supprim\w*|effac\w*|sort\w*)[- ](?:moi|mon numero)\b(?: [\w']+){{0,2}}?"
+    rf" (?:de |du |des |d')(?:vos |votre |la |ta |tes |cette |ces |l')?(?:listes?|{_TEXTS}|abonnements?)\b",
+    # "take me off your list", "remove me from the list", "remove my number from your texting list"
+    r"\b(?:take|remove|delete|drop) (?:me|my (?:phone )?number) (?:off|from|out of)(?: of)? (?:your|the|this|that|ur)"
+    r"(?: [\w-]+)? (?:list|texts?|messages?|mailing|sms|system)\b",
+    # A polite or shouted stop alone: "STOP SVP", "arrêtez!", "please stop" (only a bare STOP is a carrier keyword).
+    r"^\W*(?:please\W+)?(?:stop|arret|arrete[rz]?|cessez|unsubscribe|desabonner)\W*(?:please|svp|stp|merci|thanks|now"
+    r"|maintenant)?\W*$",
 )
-_START = (r"\b(?:reabonn\w*|resubscribe|opt[- ]?in)\b",)
+_START = (
+    r"\b(?:reabonn\w*|re-?subscribe|opt[- ]?(?:back )?in)\b",
+    # "remettez-moi sur la liste", "réinscrivez-moi", "put me back on the list"
+    r"\b(?:remett\w*|remets|rajout\w*|ajout\w*|reinscri\w*)[- ]moi (?:sur|a|dans) (?:la|votre|vos|ta|cette) liste",
+    r"\breinscri\w*[- ]moi\b|\bsign me (?:back )?up again\b",
+    r"\b(?:put|add) me back (?:on|in|into|to) (?:the |your |ur |this )?(?:[\w-]+ )?(?:list|texts?|messages?|sms"
+    r"|system)\b",
+    # "resume texts", "start texting me again", "recommencer à recevoir vos textos"
+    rf"\b(?:resume|restart|turn (?:back )?on|reactiv\w*)(?: the| my| your| vos| les| mes)? {_TEXTS}\b",
+    r"\b(?:resume|start) (?:texting|messaging|sending)\b(?: me)?(?: [\w']+)? again\b",
+    r"\b(?:recommence\w*|continuer|recommencer) a (?:recevoir|m'envoyer|me texter|m'ecrire)\b",
+    # "je veux recevoir vos textos à nouveau", "I want the texts again": a wish for the texts, then again.
+    rf"\b(?:recevoir|ravoir|receive|getting|get|want|veux|voudrais|aimerais)\b(?: [\w']+){{0,3}}? {_TEXTS}"
+    r"(?: [\w']+){0,2}? (?:a nouveau|de nouveau|again|back)\b",
+    rf"\b(?:a nouveau|de nouveau|again) (?:recevoir|receive|get)\b(?: [\w']+){{0,2}}? {_TEXTS}\b",
+)
 _HUMAN = (
     rf"\b(?:parler|jaser|discuter)\b{_UP_TO_3_WORDS}(?:quelqu'un|personne|humain|agent|receptionniste|secretaire"
     r"|infirmiere)\b",
@@ -40,6 +98,7 @@ _RESTART = (
     r"\b(?:retour au (?:debut|menu)|back to (?:the )?(?:start|menu|beginning))\b",
 )
 _RESCHEDULE = (
+    _ALONE_RESCHEDULE,
     r"\b(?:deplac\w*|deplas\w*|report(?:er|e|ez|erais)|repouss\w*|reschedul\w*|postpone\w*|rebook\w*|remettre)\b",
     rf"\b(?:chang|modifi)\w*{_UP_TO_3_WORDS}(?:{_RDV}|date|heure|journee|jour|time|day|booking)\b",
     r"\bmove (?:my|the|it|our)\b|\bpush (?:it|my appointment|the appointment) back\b",
@@ -50,6 +109,7 @@ _WAITING_LIST = (
     r"|any cancellations)\b",
 )
 _CANCEL = (
+    _ALONE_CANCEL,
     r"\b(?:plus|pu|no longer) besoin (?:du|de mon|de|d'un) rendez-vous",
     r"\b(?:don't|no longer) need (?:the|my) appointment",
     r"\b(?:annul\w*|anul\w*|cancel\w*|decommand\w*)\b",
@@ -60,9 +120,10 @@ _CANCEL = (
     r"\b(?:won't|will not|not) be able to (?:make it|come)\b",
 )
 _MY_APPOINTMENTS = (
-    r"^\W*c'est quand\W*$",
+    _ALONE_MY_APPOINTMENTS,
     rf"\bconfirmer (?:mon|l'heure de mon) {_RDV}",
     rf"\bquand\b{_UP_TO_3_WORDS}(?:mon|mes|le|ma) (?:prochain )?{_RDV}",
+    rf"^\W*c quand\b{_UP_TO_3_WORDS}(?:mon|mes|le|ma) (?:prochain )?{_RDV}",  # "c quand mon rdv": SMS for c'est
     rf"\b(?:mon|mes|le) (?:prochain )?{_RDV}\b(?:\W+[\w'-]+){{0,2}}?\W+(?:quand|quelle heure|quel jour|quelle date)\b",
     rf"\b(?:quelle heure|quel jour|quelle date)\b{_UP_TO_3_WORDS}(?:mon|mes) (?:prochain )?{_RDV}",
     rf"\b(?:j'ai-tu|j'ai tu|est-ce que j'ai|ai-je|si j'ai) (?:encore |toujours )?(?:un|des) {_RDV}",
@@ -72,6 +133,7 @@ _MY_APPOINTMENTS = (
     r"\bmy (?:next |upcoming )?appointments\b|\bmy next appointment\b|\b(?:check|see) my appointment",
 )
 _BOOK = (
+    _ALONE_BOOK,
     r"\b(?:prendre|avoir|obtenir|booker|reserver|fixer|ceduler|planifier|besoin|veux|voudrais|aimerais|souhaite"
     r"|cherche|need|want|like|get|book|make|schedule)\b"
     rf"{_UP_TO_3_WORDS}(?:{_RDV}|place|booking|visit|check-?up|examen|suivi|follow-?up)\b",
@@ -83,17 +145,26 @@ _BOOK = (
     r"\b(?:avez-vous|vous avez|auriez-vous|do you have|is there) (?:quelque chose|rien|anything|something)\b",
     r"\b(?:can|could) i come in\b",
 )
+# Hesitations a speech transcript (or a patient) puts before the answer: "euh oui", "ben non", "um yes".
+_HESITATION = r"(?:(?:euh+|heu+|hum+|um+|uh+|uhm|mm+|ben|bah|well)\W+)*"
 _NO = (
-    r"^\W*(?:non|nan|nope|nah|no|pas vraiment|pas ca|not really|negatif|aucune?|none|neither|ni l'un)(?![\w.])",
-    r"\b(?:ca|ce|c') ?(?:ne |n')?(?:me |m')?(?:marche|va|convient|adonne|fait) pas\b|\bc'est pas (?:bon|correct)\b",
+    # "non", "nooon", "Non." (a transcript's period), not "noon" (midi) nor "no. 2" (a number).
+    rf"^\W*{_HESITATION}(?:(?!noon\b)no+n*|nn|nan|nope|nah|pas vraiment|pas ca|not really|negatif|aucune?|none"
+    r"|neither|ni l'un)(?!\w|\.\w|\. ?\d)",
+    r"\b(?:ca|ce|c') ?(?:ne |n')?(?:me |m')?(?:marche|va|convient|adonne|fait) pas\b",
+    r"\b(?:c'est|c) pas (?:bon|correct)\b",
     r"\b(?:doesn't|does not|won't|don't) work\b|\bno thanks\b|👎",
     r"\b(?:pas besoin|no need|laisse(?:z)? faire|pantoute|never ?mind|oublie(?:z)? ca)\b",
+    # "absolutely not", "certainement pas", "pas d'accord": the words of a yes, made a no.
+    r"\b(?:absolument|certainement|surement|absolutely|definitely|certainly|of course) (?:pas|not)\b",
+    r"^\W*(?:pas d'accord|pas du tout|not at all|not ok|not okay|no way)\b",
 )
 _YES = (
-    r"^\W*(?:oui|ouais|ouin|ouep|yes|yeah|yep|yup|ya|yea|ok|certain|certainement|parfait|perfect|d'accord|exact"
-    r"|exactement|correct|absolument|bien sur|of course|sure|confirme\w*|confirm|super|excellent|great|go|vas-y"
-    r"|alright|avec plaisir|c'est (?:bon|beau|correct|parfait|ok)|ca (?:marche|me va|me convient|m'adonne))(?!\w)",
-    r"\b(?:je confirme|i confirm|confirmed|sounds good|works for me|that works)\b|👍|👌|✅",
+    rf"^\W*{_HESITATION}(?:oui+|wi(?!-)|ouai+[sn]?|ouin|ouep|yes+|yeah?|yeh|yep|yup|ya|yah|ok|certain|certainement|parfaite?"
+    r"|perfect|d'?acc?ord|exact|exactement|correct|absolument|absolutely|definitely|bien sur|of course|sure|confirme\w*"
+    r"|confirm|super|excellent|great|go|vas-y|let's go|lets go|alright|all right|fine|that's fine|avec plaisir"
+    r"|(?:c'est|c) (?:bon|beau|correct|parfait|ok|good)|ca (?:marche|me va|me convient|m'adonne)|that works)(?!\w)",
+    r"\b(?:je confirme|i confirm|confirmed|sounds (?:good|great|perfect)|works for me|that works)\b|👍|👌|✅|✔|🆗",
     r"\b(?:je serai la|j'y serai|i'll be there|will be there)\b",
 )
 _THANKS_FOR = (r"\b(?:merci|thanks|thank you)\W+(?:pour|for|de)\b",)
@@ -174,6 +245,99 @@ _CORRECTION = re.compile(r"\b(?:plutot|mais|en fait|finalement|instead|rather|ac
 _FEWEST_WORDS_OF_AN_UNRELATED_QUESTION = 3
 
 
+# With a language request, the request wins over these ("english please, when is my appointment?"): what the patient
+# came for is not lost, and `language_switch` still says which language they want. Anything else (yes, no, thanks,
+# a greeting, "I don't understand") is part of asking for the language, so the message stays CHANGE_LANGUAGE.
+_TASKS_BEFORE_A_LANGUAGE_REQUEST = frozenset(
+    {
+        Intent.BOOK,
+        Intent.CANCEL,
+        Intent.RESCHEDULE,
+        Intent.MY_APPOINTMENTS,
+        Intent.HUMAN,
+        Intent.CLINIC_INFO,
+        Intent.HEALTH_QUESTION,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """A phone's reaction to one of our texts, sent as a text of its own when the patient taps one on a text message
+    ('Aimé « … »', 'Loved "…"', 'Reacted 👍 to "…"').
+
+    The quote is a copy of the text reacted to, one of ours ("Confirmer jeudi 10 h avec la Dre Tremblay?"): read, its
+    date, practitioner and verbs would book, cancel or move what our question only named. `unquoted` is the message up
+    to the quote, all that the other readers may read.
+    """
+
+    intent: Intent  # YES, NO, or NONE for a reaction that answers nothing (a laugh, a question mark, one removed)
+    language: Language  # the phone's, from the reaction's own words
+    unquoted: str
+
+
+_OPENING_QUOTES = "\"“”«'„‹"  # ‘ and ’ are ' once normalised
+# iPhone tapbacks, in the English and French that iOS writes them in (accents stripped).
+_REACTION_VERBS: dict[str, tuple[Intent, Language]] = {
+    "loved": (Intent.YES, "en"),
+    "liked": (Intent.YES, "en"),
+    "emphasized": (Intent.YES, "en"),
+    "emphasised": (Intent.YES, "en"),
+    "disliked": (Intent.NO, "en"),
+    "laughed at": (Intent.NONE, "en"),
+    "questioned": (Intent.NONE, "en"),
+    "aime": (Intent.YES, "fr"),
+    "a aime": (Intent.YES, "fr"),
+    "adore": (Intent.YES, "fr"),
+    "a adore": (Intent.YES, "fr"),
+    "souligne": (Intent.YES, "fr"),
+    "a souligne": (Intent.YES, "fr"),
+    "a mis en evidence": (Intent.YES, "fr"),
+    "n'aime pas": (Intent.NO, "fr"),
+    "n'a pas aime": (Intent.NO, "fr"),
+    "a ri de": (Intent.NONE, "fr"),
+    "ri de": (Intent.NONE, "fr"),
+    "a questionne": (Intent.NONE, "fr"),
+    "questionne": (Intent.NONE, "fr"),
+    "s'est interroge sur": (Intent.NONE, "fr"),
+}
+_REACTION = re.compile(
+    r"^\W*(?:(?P<verb>"
+    + "|".join(re.escape(verb) for verb in sorted(_REACTION_VERBS, key=len, reverse=True))
+    + r")"
+    # A tapback taken back: "Removed a heart from “…”", "A retiré un j'aime de « … »".
+    + r"|(?P<removed_en>removed an? [\w' ]{1,20}? from)|(?P<removed_fr>a retire [\w' ]{1,20}? (?:de|a|sur))"
+    # Android (and iOS 18 with any emoji): 'Reacted 👍 to "…"', 'A réagi 👍 à « … »', "Reacted with ❤️ to".
+    + r"|(?P<reacted>reacted|a reagi)(?: with| avec)? (?P<emoji>[^\w\s]{1,16}) (?:to|a|au|sur))"
+    + rf"\s*(?=[{_OPENING_QUOTES}])"
+)
+_DISAGREEING_EMOJI = frozenset("👎")
+# Emoji that say yes to a question; any other (😂, 😮, 😢, ❓) answers nothing and is asked again.
+_AGREEING_EMOJI = frozenset("👍👌✅✔❤♥😍🥰😘😊🙂😀😃😄😁🙏💯🆗👏💙💚💜🧡💛🤍🖤‼")
+
+
+def find_reaction(normalised: str) -> Reaction | None:
+    """The reaction that the whole (normalised) message is, if it is one: its answer, language and unquoted part."""
+    match = _REACTION.match(normalised)
+    if match is None:
+        return None
+    unquoted = normalised[: match.end()]
+    if match["verb"]:
+        intent, language = _REACTION_VERBS[match["verb"]]
+    elif match["reacted"]:
+        language = "en" if match["reacted"] == "reacted" else "fr"
+        intent = _emoji_answer(match["emoji"])
+    else:
+        intent, language = Intent.NONE, "en" if match["removed_en"] else "fr"
+    return Reaction(intent=intent, language=language, unquoted=unquoted)
+
+
+def _emoji_answer(emoji: str) -> Intent:
+    if any(char in _DISAGREEING_EMOJI for char in emoji):
+        return Intent.NO
+    return Intent.YES if any(char in _AGREEING_EMOJI for char in emoji) else Intent.NONE
+
+
 def classify(
     normalised: str,
     *,
@@ -181,20 +345,36 @@ def classify(
     keyword: Keyword | None,
     language_switch: Language | None,
     when: When | None,
+    reaction: Reaction | None = None,
 ) -> Intent:
-    """The intent of a normalised message, given what the other readers found in it."""
+    """The intent of a normalised message, given what the other readers found in it.
+
+    For a `reaction`, `normalised` is its unquoted part and the reaction's own answer is the intent; only a red flag
+    outranks it.
+    """
     if urgency is not None:
         return Intent.EMERGENCY
+    if reaction is not None:
+        return reaction.intent
     if keyword is not None:
         return _KEYWORD_INTENTS[keyword]
-    if language_switch is not None:
+    intent = _by_rules(normalised, when)
+    if language_switch is not None and intent not in _TASKS_BEFORE_A_LANGUAGE_REQUEST:
         return Intent.CHANGE_LANGUAGE
+    return intent
+
+
+def _by_rules(normalised: str, when: When | None) -> Intent:
+    """The intent from `_RULES` and the two special cases, for a message with no red flag and no keyword."""
     intent = next((intent for intent, pattern in _RULES if pattern.search(normalised)), None)
     if intent is None:
         return _without_rule(normalised, when)
     if intent is Intent.CANCEL and _ANOTHER_APPOINTMENT.search(normalised):
         return Intent.RESCHEDULE
     if intent in (Intent.YES, Intent.NO) and when is not None and _CORRECTION.search(normalised):
+        return Intent.NONE
+    if intent is Intent.GREETING and when is not None:
+        # "Bonjour, vendredi matin avec gagnon svp": the greeting is politeness, the day is the request (as alone).
         return Intent.NONE
     return intent
 

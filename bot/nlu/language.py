@@ -20,7 +20,8 @@ _FRENCH_WORDS = frozenset(
     heures veux voudrais aimerais besoin peux suis ai avoir parler quelqu personne aide francais anglais
     accord parfait choix premier premiere deuxieme arret debut plutot ca celui celle mal tot possible deux trois
     quatre cinq huit neuf numero nan arrete desabonner recommencer recommence il elle ils elles sa son ses leur
-    mais donc dans sur chez ne pis aussi encore deja faire laisse pantoute
+    mais donc dans sur chez ne pis aussi encore deja faire laisse pantoute changer textos recevoir nouveau liste
+    derniere dernier envois enlevez remettez ecrire voulais erreur
     """.split()  # noqa: SIM905 - a word list reads better as prose than as 100 quoted strings
 )
 _ENGLISH_WORDS = frozenset(
@@ -31,7 +32,9 @@ _ENGLISH_WORDS = frozenset(
     where how who why monday tuesday wednesday thursday friday saturday sunday january february march april
     may june july august september october november december doctor nurse cancel reschedule book booking
     available availability time english french help sure one first it just there here unsubscribe two three
-    four five seven eight nine good sounds over no
+    four five seven eight nine good sounds over no any anything something someone anyone whoever see make from
+    after before until again instead actually sorry fine works perfect absolutely let last latest earliest move
+    speak talk texts texting off list
     """.split()  # noqa: SIM905 - a word list reads better as prose than as 100 quoted strings
 )
 _WORD = re.compile(r"[a-z]+")
@@ -39,6 +42,14 @@ _WORD = re.compile(r"[a-z]+")
 _ONLY_A_LANGUAGE = re.compile(
     r"^\W*(?:in |en )?(english|anglais|eng|en|francais|french|fr)\W*(?:please|svp|stp|merci|thanks)?\W*$"
 )
+# "no French please", "pas en anglais", "I don't speak French", "je parle pas bien l'anglais": the other language.
+# The refusal must touch the language's name: in "non, en anglais svp" the comma ends the "non".
+_REFUSES_A_LANGUAGE = re.compile(
+    r"\b(?:no|not|pas|non|(?:don't|do not|can't|cannot)(?: really)? (?:speak|read|understand))"
+    r"(?: (?:tres bien|tres|bien|vraiment|beaucoup|much|really|well))?(?: (?:in|en|le|the|du|de|un|a))? ?(?:l')?"
+    r"(english|anglais|francais|french)\b"
+)
+_OTHER_LANGUAGE: dict[Language, Language] = {"en": "fr", "fr": "en"}
 _ASKS_FOR_A_LANGUAGE = re.compile(
     r"\b(?:in|en|speak|parle[rz]?|talk|write|ecrire|ecrivez|text)\b[\w' -]{0,15}?\b(english|anglais|francais|french)\b"
     r"|\b(english|anglais|francais|french) (?:please|svp|stp)\b"
@@ -72,7 +83,11 @@ def language_of(normalised: str) -> Language | None:
 
 
 def requested_language(normalised: str) -> Language | None:
-    """The language the patient asks for ("English", "EN", "en anglais svp", "parlez-vous français?"), if any."""
+    """The language the patient asks for ("English", "EN", "en anglais svp", "parlez-vous français?", "no French
+    please"), if any."""
+    refused = _REFUSES_A_LANGUAGE.search(normalised)
+    if refused is not None:
+        return _OTHER_LANGUAGE[_LANGUAGE_NAMES[refused[1]]]
     match = _ONLY_A_LANGUAGE.match(normalised) or _ASKS_FOR_A_LANGUAGE.search(normalised)
     if match is None:
         return None

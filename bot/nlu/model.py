@@ -7,12 +7,9 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Literal
 
-from bot.core.vocabulary import PartOfDay
+from bot.core.vocabulary import Gender, PartOfDay, Role
 
 Language = Literal["fr", "en"]
-#: A kind of practitioner a patient may ask for.
-Role = Literal["doctor", "nurse"]
-Gender = Literal["f", "m"]
 #: The `pick` of "le dernier" / "the last one".
 LAST_PICK = -1
 

@@ -1,4 +1,5 @@
-"""Menu picks ("2", "le 2", "#2", "option 2", "deux", "la deuxième", "second one") and picks by time ("le 9h15")."""
+"""Menu picks ("2", "le 2", "#2", "option 2", "deux", "la deuxième", "second one", "le dernier") and picks by time
+("le 9h15")."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from datetime import time
 
 from bot.nlu.clock import find_clock_time
+from bot.nlu.model import LAST_PICK
 
 _NUMBER_WORDS = {
     "un": 1,
@@ -49,6 +51,19 @@ _ORDINAL_WORDS = {
     "neuvieme": 9,
     "ninth": 9,
 }
+# Options are offered earliest first, so the earliest is the first and the latest the last ("le dernier").
+# "le plus tôt" / "le plus tard" count only with their article (made one word by `_SUPERLATIVE` below): "plus tôt?"
+# alone asks for something earlier, and "le plus tôt possible" for the earliest slot of all, a `when`.
+_FIRST_OR_LAST_WORDS = {
+    "earliest": 1,
+    "plustot": 1,
+    "dernier": LAST_PICK,
+    "derniere": LAST_PICK,
+    "last": LAST_PICK,
+    "latest": LAST_PICK,
+    "plustard": LAST_PICK,
+}
+_SUPERLATIVE = re.compile(r"\b(?:le|la) plus (tot|tard)\b")
 # Words around a pick that do not change it: "je prends le 2 svp", "I'll take the second one", "celui de 9h15".
 _FILLERS = frozenset(
     """
@@ -58,7 +73,7 @@ _FILLERS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as prose than as 60 quoted strings
 )
 _TIME_FILLERS = _FILLERS | {"one"}  # "the 9:15 one"; for picks, "one" is 1
-_PICK_WORDS = _NUMBER_WORDS | _ORDINAL_WORDS
+_PICK_WORDS = _NUMBER_WORDS | _ORDINAL_WORDS | _FIRST_OR_LAST_WORDS
 _DIGIT = r"[1-9](?:e|er|re|ere|eme|ieme|st|nd|rd|th)?"
 _PICK = "|".join([_DIGIT, *_PICK_WORDS])
 # "option 2", "choix #3", "numero deux", "#2" anywhere in the message.
@@ -76,11 +91,13 @@ def _value(pick: str) -> int:
 
 
 def find_pick(normalised: str) -> int | None:
-    """The option 1 to 9 picked: marked ("option 2", "#2") anywhere, or the whole message ("2.", "la deuxième")."""
+    """The option 1 to 9 picked, or LAST_PICK: marked ("option 2", "#2") anywhere, or the whole message ("2.",
+    "la deuxième", "oui le premier", "the last one", "le plus tôt")."""
     marked = _MARKED_PICK.search(normalised)
     if marked:
         return _value(marked[1])
-    only = _ONLY_A_PICK.fullmatch(" ".join(_meaningful_words(normalised, _FILLERS)))
+    words = _meaningful_words(_SUPERLATIVE.sub(r"le plus\1", normalised), _FILLERS)
+    only = _ONLY_A_PICK.fullmatch(" ".join(words))
     return _value(only[1]) if only else None
 
 

@@ -31,6 +31,8 @@ _EMERGENCY_PATTERNS = (
     r"(?:can't|cannot|can not|unable to) breath|(?:trouble|difficulty|hard|struggling|problems?) (?:to |with )?breath",
     r"short(?:ness)? of breath|can't catch my breath|choking|(?:not|isn't|stopped) breathing",
     r"levres (?:sont )?bleu|blue lips|lips (?:are|turning) blue",
+    r"(?:devient|vient|est|tourne|virer?) (?:tout )?bleue?\b|(?:turning|turned|going) blue",
+    r"respire (?:tres |trop )?vite|breathing (?:really |very )?fast|gasping",
     # stroke
     r"\bavc\b|accident vasculaire|\bstroke\b",
     r"(?:visage|face|bouche) (?:est |qui )?(?:paralyse|croche|engourdi|tombe|fige|deforme)",
@@ -41,20 +43,29 @@ _EMERGENCY_PATTERNS = (
     r"can't (?:move|feel) my (?:left |right )?(?:arm|leg|face)",
     rf"{_SUDDENLY} (?:numbness|weakness|confusion|engourdissement|faiblesse)",
     rf"parle (?:mal|croche|tout croche) {_SUDDENLY}|{_SUDDENLY} (?:il |elle |je )?parle (?:mal|croche)",
+    r"(?:misere|difficulte|peine|de la misere) a (?:parler|lever (?:son|sa|mon|ma) (?:bras|jambe))",
+    r"(?:peut|peux|capable) (?:pas|plus|pu) (?:lever|bouger) (?:son|sa|mon|ma|le|la) (?:bras|jambe)",
+    r"vue (?:embrouillee|brouillee|trouble)\b.{0,60}(?:engourdi|paralyse|faible)",
+    r"(?:engourdi|paralyse)\w* d'un coup|(?:can't|cannot) (?:talk|speak) (?:properly|right)",
     # heavy bleeding
     r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|trop)|arrete (?:pas|plus|pu) de saigner",
     r"saign\w* (?:et )?(?:ca )?(?:n')?arrete (?:pas|plus|pu)|sang partout|blood everywhere",
+    r"saign\w*(?: \w+){0,8} (?:ca |et ca |pis ca )?(?:n')?arrete (?:pas|plus|pu)",
     r"hemorr?agie|saignements? (?:abondants?|importants?|graves?|majeurs?)|beaucoup de sang",
     r"heavy bleeding|bleeding (?:a lot|heavily|badly|profusely|won't stop)|lots of blood|hemorrhag",
     # loss of consciousness, seizures
     r"perte de conscience|perdu (?:conscience|connaissance)|perd (?:conscience|connaissance)|sans connaissance",
     r"inconscient|evanoui|tombe dans les pommes|s'est effondre|unconscious|passed out|fainted|unresponsive|collapsed",
+    r"(?:pas|plus|pu) consciente?\b|tout mou|toute molle",
+    # a person who no longer reacts; "le système ne répond pas" is not one
+    r"\b(?:il|elle|y|a|bebe)(?: ne| n')? (?:reagit|repond) (?:presque |quasiment )?(?:pas|plus|pu)\b",
     r"se reveille (?:pas|plus)\b(?! tot| tard)|(?:won't|can't|not) wak(?:e|ing) up",
     r"convuls|seizure|crise d'epilepsie",
     # severe allergic reaction
     r"reaction allergique (?:grave|severe|forte|importante)|anaphyla|choc allergique",
     r"(?:gorge|langue|levres?) (?:qui )?(?:enfle|gonfle|se ferme)",
     r"(?:throat|tongue|lips?) (?:is |are )?(?:swelling|swollen|closing)|swollen (?:throat|tongue)",
+    r"(?:face|visage) (?:is |est )?(?:swelling|swollen|enfle|gonfle)|(?:visage|face) qui (?:enfle|gonfle)",
     r"severe allergic reaction|epipen|epi-pen",
     # overdose
     r"overdose|over dose|surdose|took too many pills|swallowed (?:pills|medication)",
@@ -69,6 +80,12 @@ _CRISIS_PATTERNS = (
     r"kill (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
     r"want to die|wanna die|better off dead|don't want to (?:live|be alive)|self[- ]?harm",
     r"hurt(?:ing)? myself|cut(?:ting)? myself|(?:coupe|blesse|brule)e? volontairement|scarifi",
+    # on purpose: an overdose that is self-harm gets 9-8-8 (and 911, which that answer gives too)
+    r"(?:pilules|medicaments|comprimes|pills)\w*(?: \w+){0,3} (?:expres|on purpose|volontairement)",
+    r"overdosed? (?:\w+ ){0,3}on purpose|(?:plus|pu) (?:le )?gout de vivre",
+    r"(?:parle|parlait|pense) de se (?:tuer|suicider|pendre)",
+    r"talk(?:s|ing|ed)? about (?:killing|hurting) (?:him|her)self",
+    r"can't go on(?: anymore| any more)?|(?:peux|peut) (?:pas|plus|pu) continuer comme ca|i have a plan",
 )
 
 _CRISIS = re.compile("|".join(_CRISIS_PATTERNS))

@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.nlu.dates import find_when, load_month_names
-from bot.nlu.intents import classify
+from bot.nlu.intents import classify, find_reaction
 from bot.nlu.keywords import carrier_keyword
 from bot.nlu.language import language_of, requested_language
 from bot.nlu.model import Understanding
 from bot.nlu.normalise import normalise
 from bot.nlu.picks import find_pick, find_pick_time
-from bot.nlu.practitioners import find_practitioner
+from bot.nlu.practitioners import Whom, read_whom
 from bot.nlu.safety import find_urgency
 
 # Dates, picks and intents are read in the first characters only, so that a pasted essay costs no more than an
@@ -26,22 +26,35 @@ def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[s
     `practitioners` maps each practitioner id to its display names (in French and English).
     """
     normalised = normalise(text)
-    head = normalised[:ANALYSED_CHARACTERS]
+    # A phone's reaction ('Aimé « Confirmer jeudi 10 h? »') quotes one of our texts: only the reaction itself is
+    # read, or the quote's day, practitioner and verbs would be taken for the patient's own request.
+    reaction = find_reaction(normalised)
+    readable = normalised if reaction is None else reaction.unquoted
+    head = readable[:ANALYSED_CHARACTERS]
+    # Red flags are searched in the whole message, a reaction's quote included: none of our texts has one (the tests
+    # quote each of them), and a quote of anything else is safer read than skipped.
     urgency = find_urgency(normalised)
-    keyword = carrier_keyword(normalised)
+    keyword = carrier_keyword(readable)
     switch = requested_language(head)
     when = find_when(head, today)
+    intent = classify(head, urgency=urgency, keyword=keyword, language_switch=switch, when=when, reaction=reaction)
+    whom = read_whom(head, practitioners) if practitioners else Whom()
     return Understanding(
         text=normalised,
-        intent=classify(head, urgency=urgency, keyword=keyword, language_switch=switch, when=when),
-        language=language_of(head),
+        intent=intent,
+        language=language_of(head) if reaction is None else reaction.language,
         urgency=urgency,
         keyword=keyword,
         pick=find_pick(head),
         pick_time=find_pick_time(head),
         when=when,
-        practitioner=find_practitioner(head, practitioners) if practitioners else None,
+        practitioner=whom.practitioner,
         language_switch=switch,
+        role=whom.role,
+        gender=whom.gender,
+        same_practitioner=whom.same,
+        unknown_practitioner=whom.unknown,
+        reaction=reaction is not None,
     )
 
 

@@ -33,7 +33,7 @@ LABELS = {
     "practitioner",
     "language_switch",
 }
-WHEN_LABELS = {"day", "first_day", "last_day", "part_of_day", "at", "ambiguous_dates", "earliest"}
+WHEN_LABELS = {"day", "first_day", "last_day", "part_of_day", "at", "after", "before", "ambiguous_dates", "earliest"}
 # Fields whose label must match exactly on every row: a mislabelled row fails.
 EXACT_FIELDS = ("pick", "pick_time", "when", "keyword", "practitioner", "language_switch")
 FIELDS = ("intent", "language", "urgency", *EXACT_FIELDS)
@@ -51,6 +51,8 @@ def expected_when(label: Mapping[str, Any] | None) -> When | None:
         at=time.fromisoformat(label["at"]) if "at" in label else None,
         ambiguous_dates=tuple(label.get("ambiguous_dates", ())),
         earliest=label.get("earliest", False),
+        after=time.fromisoformat(label["after"]) if "after" in label else None,
+        before=time.fromisoformat(label["before"]) if "before" in label else None,
     )
 
 
