@@ -25,10 +25,10 @@ from bot.db.patients import patient_language, remember_language, set_opted_out
 from bot.db.session import Database, DatabaseUnavailable
 from bot.db.webhooks import claim, record_answer
 from bot.engine.conversation import Conversation
-from bot.engine.engine import Engine, FlowRuntimeError, TurnContext
+from bot.engine.engine import CONVERSATION_TIMEOUT_S, Engine, FlowRuntimeError, TurnContext
 from bot.engine.flows import CodeNames
 from bot.engine.replies import BotTurn, Handoff, Reply
-from bot.nlu import Keyword, Understanding, Urgency, detect_language, understand
+from bot.nlu import Intent, Keyword, Understanding, Urgency, detect_language, understand
 from bot.spool import SpooledMessage, SpoolReplay
 from bot.state.masking import mask_number
 from bot.state.store import HeldConversation, StateStore
@@ -64,6 +64,8 @@ NAMES_USED = CodeNames(
         "utter_crisis",
         "utter_emergency",
         "utter_cannot_handle",
+        "utter_safety_reminder",
+        "utter_crisis_reminder",
     ),
 )
 
@@ -240,9 +242,16 @@ class Assistant:
         else:
             conversation = self._new_conversation(inbound, understanding)
         language_before = conversation.language
+        if now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S:
+            conversation.safety = None  # the safety line is repeated while the talk goes on, not the next day
         context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
+        if conversation.first_words and inbound.text.strip():
+            conversation.first_words = False
+            if understanding.language == "en":  # a caller who answers the French greeting in English
+                conversation.language = "en"
         if inbound.starts_call:
             conversation.forget_request()
+            conversation.first_words = True
             turn = BotTurn(
                 [self._say(conversation, context, "utter_greet", conversation.language)], language=conversation.language
             )
@@ -262,12 +271,23 @@ class Assistant:
             # Safety first: nothing else happens in this turn; the request in progress is kept.
             response = "utter_crisis" if understanding.urgency is Urgency.CRISIS else "utter_emergency"
             language = understanding.language or conversation.language
+            conversation.safety = str(understanding.urgency)
             # On the phone the call ends: the caller must be free to dial 911 (or 9-8-8) at once.
             return BotTurn(
                 [self._say(conversation, context, response, language)], handoff=Handoff.HANG_UP, language=language
             )
         if understanding.keyword is not None:
             return self._keyword(conversation, understanding.keyword, context)
+        if understanding.intent in _PLAIN_WORD_KEYWORDS:  # "enlevez-moi de la liste", "put me back on the list"
+            return self._keyword(conversation, _PLAIN_WORD_KEYWORDS[understanding.intent], context)
+        if conversation.safety is not None:
+            if not _moves_on(understanding):
+                # "ok merci" after 911 or 9-8-8: the safety line again, nothing else, until they move on.
+                response = "utter_crisis_reminder" if conversation.safety == Urgency.CRISIS else "utter_safety_reminder"
+                return BotTurn([self._say(conversation, context, response, conversation.language)])
+            conversation.safety = None
+        if understanding.language_switch is not None and understanding.intent is not Intent.CHANGE_LANGUAGE:
+            conversation.language = understanding.language_switch  # "english please, when is my appointment?"
         try:
             return self.engine.handle(conversation, understanding, context)
         except FlowRuntimeError:
@@ -295,3 +315,14 @@ class Assistant:
         with self.database.autocommit.connect() as connection:
             remembered = patient_language(connection, inbound.patient_number)
         return Conversation(language="en" if "en" in (remembered, understanding.language) else "fr")
+
+
+#: Opting out or back in, said in plain words, is obeyed like the carrier keywords.
+_PLAIN_WORD_KEYWORDS = {Intent.STOP: Keyword.OPT_OUT, Intent.START: Keyword.OPT_IN}
+#: What a patient may answer to the safety line without moving on from it.
+_ACKNOWLEDGEMENTS = frozenset({Intent.THANKS, Intent.YES, Intent.NO, Intent.NONE, Intent.GREETING, Intent.OUT_OF_SCOPE})
+
+
+def _moves_on(understanding: Understanding) -> bool:
+    """Whether a message after the safety line asks for something else (a task, a day, a pick), not just "ok"."""
+    return understanding.intent not in _ACKNOWLEDGEMENTS or understanding.when is not None or bool(understanding.pick)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,9 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.base import BotAction, appointment_option, channel_of, patient_of, slot_option
-from bot.booking.finder import OFFERED, find_slots
+from bot.booking.finder import OFFERED, Offer, find_slots
+from bot.clinics.config import ClinicConfig
 from bot.core.booking import BookingError, BookingRequest, BookingUnavailable, SlotTaken
 from bot.core.vocabulary import Channel
+from bot.core.wish import Wish
+from bot.engine.conversation import WISH_SLOT
 from bot.engine.flows import CodeNames
 from bot.sms.numbers import can_receive_texts
 
@@ -26,25 +31,53 @@ NAMES_USED = CodeNames(
         "utter_cancelled",
         "utter_cancel_failed",
         "utter_rescheduled",
+        "utter_unknown_practitioner",
     ),
 )
 
 
 class ActionSearchSlots(BotAction):
-    """Offer up to three free slots for when the patient wants to come, or the nearest ones, saying so."""
+    """Offer up to three free slots for what the patient wishes, or the one they named exactly (chosen at once, to
+    confirm), or the nearest ones with why nothing fits; a practitioner the clinic does not have is said so."""
 
     action_name = "action_search_slots"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         clinic = self.clinic_of(tracker)
-        found, outcome = find_slots(
-            self.booking_for(clinic),
-            clinic,
-            tracker.get_slot("when"),
-            tracker.get_slot("practitioner"),
-            self.now_of(tracker),
-        )
-        return [SlotSet("offered", [slot_option(s) for s in found]), SlotSet("search_outcome", outcome)]
+        wish = Wish.from_json(tracker.get_slot(WISH_SLOT))
+        events: list[dict[str, Any]] = []
+        if tracker.get_slot("unknown_practitioner"):
+            dispatcher.utter_message(response="utter_unknown_practitioner")
+            events.append(SlotSet("unknown_practitioner", None))
+        if tracker.get_slot("same_practitioner"):
+            wish = self._with_the_same_practitioner(tracker, clinic, wish)
+            events += [SlotSet("same_practitioner", None), SlotSet(WISH_SLOT, wish.to_json())]
+        offer = find_slots(self.booking_for(clinic), clinic, wish, self.now_of(tracker))
+        events += [
+            SlotSet("offered", [slot_option(s) for s in offer.slots]),
+            SlotSet("search_outcome", offer.outcome),
+            SlotSet("unfree", str(offer.why) if offer.why else None),
+            SlotSet("unfree_detail", unfree_detail(offer)),
+        ]
+        if offer.exact:
+            events.append(SlotSet("chosen_slot", offer.slots[0].slot_id))
+        return events
+
+    def _with_the_same_practitioner(self, tracker: Tracker, clinic: ClinicConfig, wish: Wish) -> Wish:
+        """The wish with the practitioner of the patient's next appointment here ("la même docteure")."""
+        held = self.backends_of(clinic).appointments_for(clinic.id, patient_of(tracker), after=self.now_of(tracker))
+        return wish.amended(Wish(practitioner=held[0].practitioner_id)) if held else wish
+
+
+def unfree_detail(offer: Offer) -> dict[str, Any] | None:
+    """What a "nothing fits" answer says with its reason: the day, when booking opens, the hours seen."""
+    if offer.why is None:
+        return None
+    return {
+        "day": offer.day.isoformat() if offer.day else None,
+        "opens_on": offer.opens_on.isoformat() if offer.opens_on else None,
+        "hours": [moment.isoformat(timespec="minutes") for moment in offer.hours] if offer.hours else None,
+    }
 
 
 BOOKED: list[dict[str, Any]] = [SlotSet("booking_outcome", "booked")]
@@ -73,8 +106,7 @@ def _keep_to_confirm(
 ) -> list[dict[str, Any]]:
     """A slot offered by a secondary back-end is never booked there: the request waits for the system of record,
     and the patient is told it is to be confirmed."""
-    wanted = {"when": tracker.get_slot("when"), "practitioner": tracker.get_slot("practitioner")}
-    action.keep_for_patient(tracker, kind, request | wanted)
+    action.keep_for_patient(tracker, kind, request | {"when": tracker.get_slot(WISH_SLOT)})
     dispatcher.utter_message(response="utter_slot_kept")
     return [SlotSet("booking_outcome", "kept")]
 
@@ -106,7 +138,8 @@ class ActionBookSlot(BotAction):
 
 
 class ActionListAppointments(BotAction):
-    """The patient's upcoming appointments at this clinic; one is chosen at once when it is the only one."""
+    """The patient's upcoming appointments at this clinic; one is chosen at once when it is the only one, or the
+    only one on the day the patient named ("annule celui de jeudi")."""
 
     action_name = "action_list_appointments"
 
@@ -114,7 +147,8 @@ class ActionListAppointments(BotAction):
         clinic = self.clinic_of(tracker)
         found = self.backends_of(clinic).appointments_for(clinic.id, patient_of(tracker), after=self.now_of(tracker))
         # At most OFFERED, earliest first: a longer list would not fit in two SMS segments.
-        options = [appointment_option(a) for a in found[:OFFERED]]
+        shown = found[:OFFERED]
+        options = [appointment_option(a) for a in shown]
         outcome = {0: "none", 1: "one"}.get(len(options), "several")
         # Told from what the clinic's system last said, because it does not answer now: the patient is told so.
         from_mirror = any(a.as_of is not None for a in found)
@@ -123,9 +157,30 @@ class ActionListAppointments(BotAction):
             SlotSet("appointments_found", outcome),
             SlotSet("appointments_as_of", from_mirror),
         ]
-        if len(options) == 1:
-            events.append(SlotSet("chosen_appointment", options[0]["id"]))
+        wish = Wish.from_json(tracker.get_slot(WISH_SLOT))
+        named_day = [a for a in shown if _on_the_days_of(a.start.astimezone(clinic.zone).date(), wish)]
+        chosen = shown[0] if len(shown) == 1 else named_day[0] if len(named_day) == 1 else None
+        if chosen is not None:
+            events.append(SlotSet("chosen_appointment", chosen.appointment_id))
+            moved_to = _the_other_day(chosen.start.astimezone(clinic.zone).date(), wish)
+            if moved_to is not None:  # "déplace celui de jeudi à vendredi": the wish is for Friday
+                events.append(SlotSet(WISH_SLOT, moved_to.to_json()))
         return events
+
+
+def _on_the_days_of(day: date, wish: Wish) -> bool:
+    return wish.first_day is not None and wish.first_day <= day <= (wish.last_day or wish.first_day)
+
+
+def _the_other_day(day: date, wish: Wish) -> Wish | None:
+    """A wish naming two days, one of them the appointment's: the wish for the other one."""
+    if wish.first_day is None or wish.last_day is None or wish.first_day == wish.last_day:
+        return None
+    if day == wish.first_day:
+        return replace(wish, first_day=wish.last_day)
+    if day == wish.last_day:
+        return replace(wish, last_day=wish.first_day)
+    return None
 
 
 class ActionCancelAppointment(BotAction):

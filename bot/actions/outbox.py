@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.base import BotAction
+from bot.engine.conversation import WISH_SLOT
 from bot.engine.flows import CodeNames
 from bot.engine.tracker import DROPPED_SLOT
 
@@ -32,7 +33,7 @@ def kept_request(flow: str, slots: dict[str, Any]) -> tuple[str, dict[str, Any]]
     """(kind, request) to keep for a request of `flow` with these slots, or None when it cannot wait for the
     patient's absence (nothing chosen to cancel or move)."""
     slot = _chosen(slots, "chosen_slot", "offered")
-    wanted = {"when": slots.get("when"), "practitioner": slots.get("practitioner"), "slot": slot}
+    wanted = {"when": slots.get(WISH_SLOT), "slot": slot}
     appointment = _chosen(slots, "chosen_appointment", "appointments")
     if flow == "book_appointment":
         return "book", wanted

@@ -1,84 +1,251 @@
-"""Which free slots to offer a patient for when they want to come: the matching ones, else the nearest others."""
+"""Which free slots to offer a patient for what they wish: the matching ones, else the nearest others, saying why.
+
+A wish is a set of constraints (days, part of the day, a time or a window, a practitioner or a kind of one). The
+slots that meet them all are offered; when none does, the offer says why (the clinic is closed that day, the day
+is past or beyond the booking horizon, nobody sees patients at that hour, everything is taken) and gives the
+nearest slots that keep the rest of the wish. A day and time asked exactly and free is offered alone, to confirm.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from enum import StrEnum
 
 from bot.booking.port import BookingBackend
-from bot.clinics.config import ClinicConfig
+from bot.clinics.calendar import ClinicCalendar
+from bot.clinics.config import WEEKDAYS, ClinicConfig, PractitionerConfig
 from bot.core.booking import OfferedSlot, SlotSearch
-from bot.core.vocabulary import PartOfDay
+from bot.core.wish import Wish
 
 OFFERED = 3
-#: Slots fetched to choose the offered ones near an asked clock time from: a whole busy day.
-CANDIDATES_AROUND_A_TIME = 400
-#: How far ahead a search without dates looks, and how far past the asked days the "nearest" search goes.
-HORIZON_DAYS, NEAREST_DAYS = 21, 14
+#: Slots fetched to choose the offered ones from when a time or a window is asked: a whole busy day or more.
+CANDIDATES = 400
+#: How far past the asked days the nearest others are looked for.
+NEAREST_DAYS = 14
 #: With a clock time asked, slots within this many minutes of it count as matching.
 AT_TOLERANCE_MIN = 60
 
 
-def _distinct_times(found: list[OfferedSlot]) -> list[OfferedSlot]:
-    """One slot per start time: three practitioners free at 8:00 are one choice for a patient, not three."""
-    return list({slot.start: slot for slot in reversed(found)}.values())[::-1]
+class Unfree(StrEnum):
+    """Why nothing fits the wish as asked."""
+
+    PAST = "past"  # the day is over
+    BEYOND_HORIZON = "beyond_horizon"  # booking does not open that far ahead yet
+    CLOSED = "closed"  # weekends and the clinic's weekly closed days
+    HOLIDAY = "holiday"  # a statutory holiday
+    CLOSURE = "closure"  # a day the clinic closed on its own
+    OUTSIDE_HOURS = "outside_hours"  # nobody sees patients at that hour
+    NOT_WORKING = "not_working"  # the practitioner asked for does not work that day
+    FULL = "full"  # every slot that fits is taken
 
 
-def _closest_to(found: list[OfferedSlot], at: time, zone: ZoneInfo) -> list[OfferedSlot]:
-    """The OFFERED slots nearest to the asked local time, earliest days first, then in time order.
+@dataclass(frozen=True)
+class Offer:
+    """The slots to offer and how they relate to the wish."""
 
-    Starts are read in the clinic's zone: a back-end may give them in any zone (a FHIR server gives UTC).
-    """
+    slots: list[OfferedSlot]
+    #: "exact" (they fit the wish), "nearest" (they keep part of it) or "none" (nothing free at all).
+    outcome: str
+    why: Unfree | None = None
+    #: The very slot of an exact day and time: offered alone, to confirm.
+    exact: bool = False
+    #: The day the wish was about, when it was about one (what `why` speaks of).
+    day: date | None = None
+    #: For BEYOND_HORIZON, the first day booking opens for that day; for OUTSIDE_HOURS, the hours seen.
+    opens_on: date | None = None
+    hours: tuple[time, time] | None = field(default=None)
 
-    def distance(local: datetime) -> int:
-        return abs((local.hour * 60 + local.minute) - (at.hour * 60 + at.minute))
 
-    def rank(slot: OfferedSlot) -> tuple[bool, date, int]:
-        local = slot.start.astimezone(zone)
-        return distance(local) > AT_TOLERANCE_MIN, local.date(), distance(local)
+def whom(clinic: ClinicConfig, wish: Wish) -> list[PractitionerConfig]:
+    """The practitioners who fit the wish: the one named, or those of the kind asked; all when none fits."""
+    if wish.practitioner:
+        named = clinic.practitioner(wish.practitioner)
+        return [named] if named else list(clinic.practitioners)
+    fitting = [
+        p
+        for p in clinic.practitioners
+        if (wish.role is None or p.role == wish.role) and (wish.gender is None or p.gender == wish.gender)
+    ]
+    return fitting or list(clinic.practitioners)
 
-    return sorted(sorted(found, key=rank)[:OFFERED], key=lambda s: s.start)
+
+def find_slots(scheduler: BookingBackend, clinic: ClinicConfig, wish: Wish, now: datetime) -> Offer:
+    """The slots to offer for `wish` at `now`, with how they relate to it."""
+    today = now.astimezone(clinic.zone).date()
+    horizon = today + timedelta(days=clinic.booking_horizon_days)
+    first = wish.first_day or today
+    last = wish.last_day or (first if wish.first_day else horizon)
+    people = whom(clinic, wish)
+    days = (max(first, today), min(last, horizon))
+    found = _matching(scheduler, clinic, wish, people, days, now) if days[0] <= days[1] else []
+    if found:
+        exact = _exact_slot(found, wish, clinic)
+        if exact is not None:
+            return Offer([exact], "exact", exact=True, day=first)
+        return Offer(_ranked(found, wish, clinic)[:OFFERED], "exact")
+    why, opens_on, hours = _why_nothing(clinic, wish, people, first, last, today, horizon)
+    nearest = _nearest(scheduler, clinic, wish, people, days, today, horizon, now)
+    outcome = "nearest" if nearest else "none"
+    return Offer(nearest, outcome, why, day=first if first == last else None, opens_on=opens_on, hours=hours)
 
 
-def find_slots(
+def _search(
     scheduler: BookingBackend,
     clinic: ClinicConfig,
-    when: dict[str, Any] | None,
-    practitioner: str | None,
+    people: Sequence[PractitionerConfig],
+    days: tuple[date, date],
+    wish: Wish,
     now: datetime,
-) -> tuple[list[OfferedSlot], str]:
-    """Slots to offer and whether they match the request ("exact"), are the nearest others ("nearest"), or
-    nothing is free ("none")."""
-    when = when or {}
-    today = now.astimezone(clinic.zone).date()
-    first = date.fromisoformat(when["first_day"]) if when.get("first_day") else today
-    last = (
-        date.fromisoformat(when["last_day"])
-        if when.get("last_day")
-        else (first if when.get("first_day") else today + timedelta(days=HORIZON_DAYS))
-    )
-    part = PartOfDay(when["part_of_day"]) if when.get("part_of_day") else None
-    at = time.fromisoformat(when["at"]) if when.get("at") else None
-    # A practitioner has one slot at a time, so this many slots hold OFFERED distinct times when there are that
-    # many; with a clock time asked, a whole day (or more) of candidates is needed to find the nearest ones.
-    candidates = OFFERED * (1 if practitioner else max(1, len(clinic.practitioners)))
-    limit = CANDIDATES_AROUND_A_TIME if at else candidates
-    found = scheduler.search(SlotSearch(clinic.id, first, last, part, practitioner, not_before=now, limit=limit))
-    if found:
-        offered = _closest_to(_distinct_times(found), at, clinic.zone) if at else _distinct_times(found)[:OFFERED]
-        return offered, "exact"
-    for nearest_part in dict.fromkeys([part, None]):
-        nearest = SlotSearch(
-            clinic.id,
-            max(last + timedelta(days=1), today),
-            last + timedelta(days=NEAREST_DAYS),
-            nearest_part,
-            practitioner,
-            not_before=now,
-            limit=candidates,
+) -> list[OfferedSlot]:
+    """Free slots of these practitioners on these days, in the wish's part of the day, earliest first."""
+    everyone = len(people) == len(clinic.practitioners)
+    asked = [None] if everyone else [p.id for p in people]
+    found: list[OfferedSlot] = []
+    for practitioner in asked:
+        query = SlotSearch(
+            clinic.id, days[0], days[1], wish.part_of_day, practitioner, not_before=now, limit=CANDIDATES
         )
-        found = scheduler.search(nearest)
+        found.extend(scheduler.search(query))
+    return sorted(found, key=lambda slot: slot.start)
+
+
+def _local_time(slot: OfferedSlot, clinic: ClinicConfig) -> time:
+    return slot.start.astimezone(clinic.zone).time()
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _fits_time(slot: OfferedSlot, wish: Wish, clinic: ClinicConfig) -> bool:
+    """Whether the slot starts within the wish's window and near its time."""
+    at = _local_time(slot, clinic)
+    if wish.after is not None and at < wish.after:
+        return False
+    if wish.before is not None and at >= wish.before:
+        return False
+    return wish.at is None or abs(_minutes(at) - _minutes(wish.at)) <= AT_TOLERANCE_MIN
+
+
+def _matching(
+    scheduler: BookingBackend,
+    clinic: ClinicConfig,
+    wish: Wish,
+    people: Sequence[PractitionerConfig],
+    days: tuple[date, date],
+    now: datetime,
+) -> list[OfferedSlot]:
+    return [slot for slot in _search(scheduler, clinic, people, days, wish, now) if _fits_time(slot, wish, clinic)]
+
+
+def _exact_slot(found: Iterable[OfferedSlot], wish: Wish, clinic: ClinicConfig) -> OfferedSlot | None:
+    """The free slot at exactly the wished day and time, when the wish names both."""
+    if not wish.is_exact:
+        return None
+    return next((slot for slot in found if _local_time(slot, clinic) == wish.at), None)
+
+
+def _distinct_times(found: Iterable[OfferedSlot]) -> list[OfferedSlot]:
+    """One slot per start time: three practitioners free at 8:00 are one choice for a patient, not three."""
+    return list({slot.start: slot for slot in reversed(list(found))}.values())[::-1]
+
+
+def _ranked(found: Sequence[OfferedSlot], wish: Wish, clinic: ClinicConfig) -> list[OfferedSlot]:
+    """The slots to show first: around the wished time when there is one (earliest days first), else the
+    earliest; in time order."""
+    distinct = _distinct_times(found)
+    if wish.at is None:
+        return distinct[:OFFERED]
+    wanted = _minutes(wish.at)
+
+    def rank(slot: OfferedSlot) -> tuple[date, int]:
+        local = slot.start.astimezone(clinic.zone)
+        return local.date(), abs(_minutes(local.time()) - wanted)
+
+    return sorted(sorted(distinct, key=rank)[:OFFERED], key=lambda slot: slot.start)
+
+
+def _nearest(
+    scheduler: BookingBackend,
+    clinic: ClinicConfig,
+    wish: Wish,
+    people: Sequence[PractitionerConfig],
+    days: tuple[date, date],
+    today: date,
+    horizon: date,
+    now: datetime,
+) -> list[OfferedSlot]:
+    """The nearest slots that keep as much of the wish as can be: the same days at the nearest times, then the
+    following days with the same hours, then the following days at any time."""
+    untimed = replace(wish, part_of_day=None, at=None, after=None, before=None)
+    nearest_time = replace(untimed, at=wish.at or wish.after or wish.before)
+    later = (max(days[1] + timedelta(days=1), today), min(days[1] + timedelta(days=NEAREST_DAYS), horizon))
+    if days[0] > days[1]:  # the asked days are all past or beyond the horizon: from today on
+        later = (today, min(today + timedelta(days=NEAREST_DAYS), horizon))
+    attempts = []
+    if days[0] <= days[1] and wish != untimed:
+        attempts.append((days, nearest_time))
+    attempts += [(later, wish), (later, untimed)]
+    for span, relaxed in attempts:
+        if span[0] > span[1]:
+            continue
+        found = _search(scheduler, clinic, people, span, relaxed, now)
+        if relaxed is wish:
+            found = [slot for slot in found if _fits_time(slot, wish, clinic)]
         if found:
-            return _distinct_times(found)[:OFFERED], "nearest"
-    return [], "none"
+            return _ranked(found, relaxed, clinic)
+    return []
+
+
+def _why_nothing(
+    clinic: ClinicConfig,
+    wish: Wish,
+    people: Sequence[PractitionerConfig],
+    first: date,
+    last: date,
+    today: date,
+    horizon: date,
+) -> tuple[Unfree, date | None, tuple[time, time] | None]:
+    """Why nothing fits, with what to say of it: the day booking opens for a day beyond the horizon, the hours
+    practitioners see patients for a time outside them."""
+    if last < today:
+        return Unfree.PAST, None, None
+    if first > horizon:
+        return Unfree.BEYOND_HORIZON, first - timedelta(days=clinic.booking_horizon_days), None
+    if first == last:
+        closed = _closed_on(clinic, people, first)
+        if closed is not None:
+            return closed, None, None
+    hours = _seeing_hours(people, first if first == last else None)
+    asked = wish.at or wish.after or wish.before
+    if hours and asked is not None and not (hours[0] <= asked < hours[1]):
+        return Unfree.OUTSIDE_HOURS, None, hours
+    return Unfree.FULL, None, None
+
+
+def _closed_on(clinic: ClinicConfig, people: Sequence[PractitionerConfig], day: date) -> Unfree | None:
+    """Why nobody is seen on `day` (a closure, a holiday, a closed weekday, the practitioners off), or None."""
+    calendar = ClinicCalendar(clinic)
+    reason = calendar.closure_reason(day)
+    if reason == "closure":
+        return Unfree.CLOSURE
+    if reason is not None:
+        return Unfree.HOLIDAY
+    if not calendar.opening_windows(day):
+        return Unfree.CLOSED
+    return None if any(_works(p, day) for p in people) else Unfree.NOT_WORKING
+
+
+def _works(practitioner: PractitionerConfig, day: date) -> bool:
+    return bool(practitioner.availability.get(WEEKDAYS[day.weekday()]))
+
+
+def _seeing_hours(people: Sequence[PractitionerConfig], day: date | None) -> tuple[time, time] | None:
+    """From the earliest start to the latest end at which these practitioners see patients (that day, or any)."""
+    weekdays = [WEEKDAYS[day.weekday()]] if day else list(WEEKDAYS)
+    windows = [w for p in people for weekday in weekdays for w in p.availability.get(weekday, [])]
+    if not windows:
+        return None
+    return min(w.start for w in windows), max(w.end for w in windows)

@@ -28,6 +28,15 @@ class ClinicCalendar:
         holiday = self._holidays.get(day)
         return str(holiday) if holiday else None
 
+    def holiday_name(self, day: date, language: str) -> str | None:
+        """The statutory holiday that `day` is, named in `language` ("Jour de Noël", "Christmas Day"), or None."""
+        if not self.clinic.statutory_holidays or day not in self._holidays:
+            return None
+        named = holidays.country_holidays(
+            "CA", subdiv="QC", years=day.year, language="fr" if language == "fr" else "en_CA"
+        )
+        return str(named.get(day)) if day in named else None
+
     def is_closed_on(self, day: date) -> bool:
         """True on closures and statutory holidays (weekly hours aside)."""
         return self.closure_reason(day) is not None

@@ -247,6 +247,10 @@ class ClinicConfig(Strict):
     appointment_types: list[AppointmentTypeConfig] = Field(default_factory=list)
     backends: list[BackendConfig] = Field(default_factory=lambda: [BackendConfig(kind="sql")])
     reminders: ReminderPolicy = ReminderPolicy()
+    #: How many days ahead patients may book (slots further away are not offered yet).
+    booking_horizon_days: int = Field(default=21, ge=1, le=366)
+    #: Whether the clinic takes patients without an appointment (said when patients ask).
+    walk_in: bool = False
     #: The voice the phone line speaks with, per language (Twilio <Say voice>, e.g. an Amazon Polly voice).
     voices: dict[str, str] = Field(default_factory=lambda: {"fr": "Polly.Chantal", "en": "Polly.Joanna"})
 

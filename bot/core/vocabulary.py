@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from enum import StrEnum
+from typing import Literal
 
 
 class Channel(StrEnum):
@@ -43,3 +44,8 @@ PART_OF_DAY_BOUNDS: dict[PartOfDay, tuple[time, time | None]] = {
     PartOfDay.AFTERNOON: (time(12), time(17)),
     PartOfDay.EVENING: (time(17), None),
 }
+
+
+#: The kind of practitioner a patient may ask for ("une médecin", "the nurse").
+Role = Literal["doctor", "nurse"]
+Gender = Literal["f", "m"]

@@ -1,9 +1,17 @@
-"""A conversation's state: the flow stack, the slots and the language; plain data that fits a JSON store."""
+"""A conversation's state: the flow stack, the slots and the language.
+
+Slots are plain data but for the patient's wish (`when`: a typed `Wish`), which becomes JSON only at the store.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.core.wish import Wish
+
+#: The slot holding what the patient wants (days, hours, whom), typed in the conversation.
+WISH_SLOT = "when"
 
 
 @dataclass
@@ -24,6 +32,11 @@ class Conversation:
     slots: dict[str, Any] = field(default_factory=dict)
     reprompts: int = 0
     updated_at: float = 0.0
+    #: After red-flag or crisis wording ("911" or "988"): the next answers repeat the safety line until the patient
+    #: moves on to something else.
+    safety: str | None = None
+    #: A call was just answered: the caller's first words choose English when they are clearly English.
+    first_words: bool = False
 
     @property
     def active(self) -> Frame | None:
@@ -44,9 +57,11 @@ class Conversation:
         return {
             "language": self.language,
             "stack": [{"flow": frame.flow, "step": frame.step, "called": frame.called} for frame in self.stack],
-            "slots": self.slots,
+            "slots": json_slots(self.slots),
             "reprompts": self.reprompts,
             "updated_at": self.updated_at,
+            "safety": self.safety,
+            "first_words": self.first_words,
         }
 
     @classmethod
@@ -56,7 +71,23 @@ class Conversation:
         return cls(
             language=data.get("language", "fr"),
             stack=frames,
-            slots=dict(data.get("slots", {})),
+            slots=typed_slots(data.get("slots", {})),
             reprompts=int(data.get("reprompts", 0)),
             updated_at=float(data.get("updated_at", 0.0)),
+            safety=data.get("safety"),
+            first_words=bool(data.get("first_words")),
         )
+
+
+def json_slots(slots: dict[str, Any]) -> dict[str, Any]:
+    """The slots as JSON-able data (shared with `slots` but for the wish, which is written out)."""
+    wish = slots.get(WISH_SLOT)
+    return slots if not isinstance(wish, Wish) else {**slots, WISH_SLOT: wish.to_json()}
+
+
+def typed_slots(data: dict[str, Any]) -> dict[str, Any]:
+    """Slots read from JSON, the wish typed again."""
+    slots = dict(data)
+    if isinstance(slots.get(WISH_SLOT), dict):
+        slots[WISH_SLOT] = Wish.from_json(slots[WISH_SLOT])
+    return slots

@@ -19,7 +19,8 @@ from bot.clinics.config import ClinicConfig
 from bot.core.booking import BookingUnavailable
 from bot.core.deadline import check_deadline
 from bot.core.vocabulary import Channel
-from bot.engine.conversation import Conversation, Frame
+from bot.core.wish import Wish
+from bot.engine.conversation import WISH_SLOT, Conversation, Frame, json_slots
 from bot.engine.flows import END, CodeNames, FlowBook, Step
 from bot.engine.render import Renderer
 from bot.engine.replies import BotTurn, Expect, Handoff, Reply
@@ -33,6 +34,7 @@ from bot.engine.tracker import (
     FlowAction,
 )
 from bot.nlu import Intent, Understanding, When
+from bot.nlu.model import LAST_PICK
 
 #: A runaway flow (a loop of steps that never waits) is stopped after this many steps in one turn.
 MAX_STEPS_PER_TURN = 50
@@ -52,6 +54,7 @@ NAMES_USED = CodeNames(
         "pattern_cancel_flow",
         "pattern_not_understood",
         "pattern_booking_unavailable",
+        "pattern_which_one",
         "cancel_appointment",
     ),
     triggers=(Intent.HELP,),
@@ -79,23 +82,33 @@ class TurnContext:
         return self.now.astimezone(self.clinic.zone).date()
 
 
-def when_to_slot(when: When) -> dict[str, Any]:
-    """A When as stored in the `when` slot (ISO strings, JSON-able)."""
-    return {
-        "first_day": when.first_day.isoformat() if when.first_day else None,
-        "last_day": when.last_day.isoformat() if when.last_day else None,
-        "part_of_day": str(when.part_of_day) if when.part_of_day else None,
-        "at": when.at.isoformat(timespec="minutes") if when.at else None,
-        "earliest": when.earliest,
-    }
-
-
-def _is_usable(when: When | None) -> bool:
-    return (
-        when is not None
-        and not when.ambiguous_dates
-        and any((when.first_day, when.part_of_day, when.at, when.earliest))
+def wish_of(understanding: Understanding) -> Wish:
+    """The constraints a message names: when (days, part of the day, a time or a window) and whom."""
+    when = understanding.when or When()
+    days = (None, None) if when.ambiguous_dates else (when.first_day, when.last_day)
+    return Wish(
+        first_day=days[0],
+        last_day=days[1],
+        part_of_day=when.part_of_day,
+        at=when.at,
+        after=when.after,
+        before=when.before,
+        earliest=when.earliest,
+        practitioner=understanding.practitioner,
+        role=understanding.role,
+        gender=understanding.gender,
     )
+
+
+def _names_a_wish(understanding: Understanding) -> bool:
+    """Whether the message says anything about the slot wanted (when or whom)."""
+    wish = wish_of(understanding)
+    return wish.says_when or wish.says_whom or understanding.same_practitioner
+
+
+def _is_filled(value: Any) -> bool:
+    """A collected slot holds its answer; a wish only once it says when (whom alone does not make a search)."""
+    return value is not None and (not isinstance(value, Wish) or value.says_when)
 
 
 @dataclass
@@ -166,6 +179,9 @@ class Engine:
         if self._fill(turn, step.collect):
             conversation.reprompts = 0
             self._advance(turn)
+        elif self._asks_which_one(turn, step):
+            self._run_pattern(turn, "pattern_which_one")
+            self._advance(turn)
         elif self._correct(turn):
             conversation.reprompts = 0
             self._run_pattern(turn, "pattern_correction")
@@ -184,12 +200,18 @@ class Engine:
         else:
             self._reprompt(turn)
 
+    def _asks_which_one(self, turn: _Turn, step: Step) -> bool:
+        """A yes (or a reaction) to a list of several: the patient must say which one."""
+        assert step.collect is not None
+        definition = self.book.slots[step.collect]
+        several = len(turn.conversation.slots.get(definition.options or "") or []) > 1
+        just_yes = turn.understanding.intent is Intent.YES and not _names_a_wish(turn.understanding)
+        return definition.type == "choice" and several and just_yes
+
     def _start_from_message(self, turn: _Turn) -> None:
         understanding = turn.understanding
         flow = self._flow_for(understanding)
-        if flow is None and (
-            _is_usable(understanding.when) or understanding.when and understanding.when.ambiguous_dates
-        ):
+        if flow is None and (_names_a_wish(understanding) or understanding.when and understanding.when.ambiguous_dates):
             flow = self.book.triggers.get(Intent.BOOK)
         if flow is None and understanding.intent is Intent.YES:
             flow = self.book.triggers.get(Intent.THANKS)  # "ok merci", "parfait" after an answer: acknowledged
@@ -213,13 +235,21 @@ class Engine:
     def _volunteered(self, turn: _Turn) -> None:
         """Slots the first message already gives ("rdv demain matin avec Dre Tremblay")."""
         understanding, slots = turn.understanding, turn.conversation.slots
-        if _is_usable(understanding.when):
-            assert understanding.when is not None
-            slots["when"] = when_to_slot(understanding.when)
-        elif understanding.when and understanding.when.ambiguous_dates:
+        wish = wish_of(understanding)
+        if wish != Wish():
+            slots[WISH_SLOT] = wish
+        if understanding.when and understanding.when.ambiguous_dates:
             slots["date_choices"] = self._date_choices(understanding.when)
-        if understanding.practitioner:
-            slots["practitioner"] = understanding.practitioner
+        self._note_whom(turn)
+
+    @staticmethod
+    def _note_whom(turn: _Turn) -> None:
+        """What the message says of whom that the wish cannot hold: a name the clinic does not have, "the same one"."""
+        understanding, slots = turn.understanding, turn.conversation.slots
+        if understanding.unknown_practitioner:
+            slots["unknown_practitioner"] = understanding.unknown_practitioner
+        if understanding.same_practitioner:
+            slots["same_practitioner"] = True
 
     # ----- slot filling ---------------------------------------------------------------------------------------
     def _fill(self, turn: _Turn, slot: str) -> bool:
@@ -233,70 +263,64 @@ class Engine:
             value = self._picked(slots.get(definition.options or "") or [], understanding, turn.context)
         elif definition.type == "when":
             value = self._when_answer(turn)
-        elif definition.type == "practitioner":
-            value = understanding.practitioner
         if value is None:
             return False
         slots[slot] = value
         return True
 
-    def _when_answer(self, turn: _Turn) -> dict[str, Any] | None:
+    def _when_answer(self, turn: _Turn) -> Wish | None:
+        """The wish once the patient answered "when?": what they said amends what they had said (a whom alone is
+        kept, and "when?" asked again)."""
         understanding, slots = turn.understanding, turn.conversation.slots
+        current = slots.get(WISH_SLOT) or Wish()
         choices = slots.get("date_choices") or []
         if choices and understanding.pick and 1 <= understanding.pick <= len(choices):
             slots.pop("date_choices")
-            return dict(choices[understanding.pick - 1])
-        if _is_usable(understanding.when):
-            assert understanding.when is not None
-            slots.pop("date_choices", None)
-            return when_to_slot(understanding.when)
+            return current.amended(Wish.from_json(choices[understanding.pick - 1]))
         if understanding.when and understanding.when.ambiguous_dates:
             slots["date_choices"] = self._date_choices(understanding.when)
-        return None
+        if not _names_a_wish(understanding):
+            return None
+        slots.pop("date_choices", None)
+        self._note_whom(turn)
+        return current.amended(wish_of(understanding))
 
     @staticmethod
     def _date_choices(when: When) -> list[dict[str, Any]]:
         return [
-            when_to_slot(When(first_day=day, last_day=day, part_of_day=when.part_of_day, at=when.at))
+            Wish(first_day=day, last_day=day, part_of_day=when.part_of_day, at=when.at).to_json()
             for day in when.ambiguous_dates
         ]
 
     @staticmethod
     def _picked(options: list[dict[str, Any]], understanding: Understanding, context: TurnContext) -> str | None:
-        """The id of the option picked by number ("2", "le 2") or by its time ("celui de 9h15")."""
+        """The id of the option picked: by number or ordinal ("2", "la deuxième", "le dernier"), by its time, day or
+        practitioner alone or with words ("16h40 c'est parfait", "celui de jeudi", "the 9:20 works"), or by a
+        yes when only one was offered."""
+        if understanding.pick == LAST_PICK and options:
+            return str(options[-1]["id"])
         if understanding.pick and 1 <= understanding.pick <= len(options):
             return str(options[understanding.pick - 1]["id"])
-        if understanding.pick_time:
-            matching = [
-                o
-                for o in options
-                if "start" in o
-                and datetime.fromisoformat(o["start"]).astimezone(context.clinic.zone).time() == understanding.pick_time
-            ]
-            if len(matching) == 1:
-                return str(matching[0]["id"])
-        return None
+        if understanding.intent is Intent.YES and len(options) == 1 and not _names_a_wish(understanding):
+            return str(options[0]["id"])
+        described = [o for o in options if "start" in o and _describes(o, understanding, context)]
+        return str(described[0]["id"]) if len(described) == 1 else None
 
     def _correct(self, turn: _Turn) -> bool:
-        """A new value for an earlier answer ("en fait plutôt jeudi"): go back to where that answer was used."""
+        """A new value for an earlier answer ("en fait plutôt jeudi", "avec le Dr Gagnon", "pas avant 10h"): the wish
+        is amended by what the message names, and the flow goes back to where the wish was used."""
         understanding, slots = turn.understanding, turn.conversation.slots
-        new: dict[str, Any] = {}
-        if _is_usable(understanding.when) and understanding.when is not None and slots.get("when"):
-            candidate = when_to_slot(understanding.when)
-            if candidate["first_day"] and not (candidate["part_of_day"] or candidate["at"]):
-                # "plutôt jeudi" after "vendredi après-midi" still means the afternoon.
-                candidate.update(part_of_day=slots["when"].get("part_of_day"), at=slots["when"].get("at"))
-            if candidate != slots["when"]:
-                new["when"] = candidate
-        if understanding.practitioner and slots.get("practitioner") != understanding.practitioner:
-            new["practitioner"] = understanding.practitioner
-        if not new:
+        current = slots.get(WISH_SLOT)
+        if current is None or not _names_a_wish(understanding):
             return False
-        for slot in new:
-            if self._rewind_to(turn.conversation, slot):
-                slots.update(new)
-                return True
-        return False
+        amended = current.amended(wish_of(understanding))
+        if amended == current and not understanding.same_practitioner:
+            return False
+        if not self._rewind_to(turn.conversation, WISH_SLOT):
+            return False
+        slots[WISH_SLOT] = amended
+        self._note_whom(turn)
+        return True
 
     def _rewind_to(self, conversation: Conversation, slot: str) -> bool:
         """Move the stack back to the step that collects `slot` and clear what was collected after it."""
@@ -353,7 +377,7 @@ class Engine:
                 continue
             step = steps[frame.step]
             if step.collect is not None:
-                if conversation.slots.get(step.collect) is not None or step.optional:
+                if _is_filled(conversation.slots.get(step.collect)):
                     self._go_next(conversation, step)
                     continue
                 turn.replies.append(self._ask(turn, step))
@@ -382,9 +406,8 @@ class Engine:
     def _booking_unavailable(conversation: Conversation, unavailable: BookingUnavailable) -> None:
         """Drop the request (it cannot be done now) and explain, in the clinic's words when it gave some; what was
         dropped stays in the DROPPED_SLOT so that the pattern can offer to keep it for later."""
-        dropped = (
-            {"flow": conversation.stack[0].flow, "slots": dict(conversation.slots)} if conversation.stack else None
-        )
+        slots = dict(json_slots(conversation.slots))  # a copy: the conversation's own are cleared next
+        dropped = {"flow": conversation.stack[0].flow, "slots": slots} if conversation.stack else None
         conversation.forget_request()
         conversation.slots[DROPPED_SLOT] = dropped
         message = unavailable.messages.get(conversation.language)
@@ -435,6 +458,8 @@ class Engine:
             if event.get("event") == "slot":
                 if event["name"] == LANGUAGE_SLOT:
                     conversation.language = str(event["value"])
+                elif event["name"] == WISH_SLOT:
+                    conversation.slots[WISH_SLOT] = Wish.from_json(event["value"]) if event["value"] else None
                 else:
                     conversation.slots[event["name"]] = event["value"]
         for message in dispatcher.messages:
@@ -449,7 +474,7 @@ class Engine:
     def _tracker(self, turn: _Turn) -> Tracker:
         conversation, understanding, context = turn.conversation, turn.understanding, turn.context
         slots = {
-            **conversation.slots,
+            **json_slots(conversation.slots),
             CLINIC_SLOT: context.clinic.id,
             LANGUAGE_SLOT: conversation.language,
             CHANNEL_SLOT: context.channel,
@@ -486,3 +511,19 @@ class Engine:
 
 
 _RASA_MESSAGE_KEYS = frozenset({"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"})
+
+
+def _describes(option: dict[str, Any], understanding: Understanding, context: TurnContext) -> bool:
+    """Whether what the message says of when and whom fits this offered option, and it says something."""
+    start = datetime.fromisoformat(option["start"]).astimezone(context.clinic.zone)
+    when = understanding.when
+    at = understanding.pick_time or (when.at if when else None)
+    day = when.first_day if when and when.first_day == when.last_day else None
+    named = understanding.practitioner
+    if at is None and day is None and named is None:
+        return False
+    return (
+        (at is None or start.time() == at)
+        and (day is None or start.date() == day)
+        and (named is None or option.get("practitioner") == named)
+    )

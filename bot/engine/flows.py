@@ -21,7 +21,7 @@ from bot.engine.conditions import Condition
 
 END = "END"
 M = TypeVar("M", bound=BaseModel)
-SlotType = Literal["when", "practitioner", "choice", "yes_no", "data"]
+SlotType = Literal["when", "choice", "yes_no", "data"]
 PLACEHOLDERS = frozenset(
     {
         "clinic_name",
@@ -34,6 +34,14 @@ PLACEHOLDERS = frozenset(
         "closes_at",
         "opens_at",
         "outage_message",
+        "practitioners",
+        "unknown_practitioner",
+        "unfree_day",
+        "holiday",
+        "opens_on",
+        "seeing_hours",
+        "week_hours",
+        "walk_in",
     }
 )
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -77,7 +85,6 @@ class Step(_Strict):
     id: str | None = None
     collect: str | None = None
     ask: str | None = None
-    optional: bool = False  # a collect step that never asks: it marks where a volunteered slot is used
     action: str | None = None
     call: str | None = None
     link: str | None = None
@@ -104,8 +111,8 @@ class Step(_Strict):
         kinds = [k for k in ("collect", "action", "call", "link", "set_slots") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError("a step has exactly one of collect, action, call, link, set_slots")
-        if (self.ask is not None or self.optional) and self.collect is None:
-            raise ValueError("ask and optional belong to a collect step")
+        if self.ask is not None and self.collect is None:
+            raise ValueError("ask belongs to a collect step")
         return self
 
     @property
@@ -341,7 +348,7 @@ def _step_problems(book: FlowBook, step: Step, ids: set[str], actions: set[str])
             yield f'unknown slot "{step.collect}"'
         elif definition.type == "data":
             yield f'slot "{step.collect}" is set by actions and cannot be collected'
-        if not step.optional and step.ask_response not in book.responses:
+        if step.ask_response not in book.responses:
             yield f'unknown response "{step.ask_response}"'
     if step.action is not None:
         if step.action.startswith("utter_") and step.action not in book.responses:

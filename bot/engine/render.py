@@ -8,8 +8,10 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot.clinics.config import ClinicConfig
+from bot.clinics.calendar import ClinicCalendar
+from bot.clinics.config import WEEKDAYS, ClinicConfig
 from bot.core.vocabulary import PartOfDay
+from bot.core.wish import Wish
 from bot.engine.flows import FlowBook, ResponseVariant
 from bot.engine.replies import Reply
 
@@ -35,13 +37,14 @@ def clock(moment: time, language: str) -> str:
 
 
 def day_label(day: date, language: str, *, short: bool = False) -> str:
-    """'mardi 8 décembre', 'mardi 1er décembre' / 'Tuesday, December 8' (or 'mar. 8 déc.' / 'Tue, Dec 8')."""
+    """'mardi 8 décembre', 'mardi 1er décembre' / 'Tuesday, December 8' (or 'mardi 8 déc.' / 'Tuesday, Dec 8': the
+    weekday stays whole even when short, since it is what patients answer with)."""
     locale = LOCALES[language]
     if language == "fr":
         number = "1er" if day.day == 1 else str(day.day)  # French writes the first of the month as an ordinal
-        weekday, month = ("EEE", "MMM") if short else ("EEEE", "MMMM")
-        return f"{format_date(day, weekday, locale=locale)} {number} {format_date(day, month, locale=locale)}"
-    return format_date(day, "EEE, MMM d" if short else "EEEE, MMMM d", locale=locale)
+        month = "MMM" if short else "MMMM"
+        return f"{format_date(day, 'EEEE', locale=locale)} {number} {format_date(day, month, locale=locale)}"
+    return format_date(day, "EEEE, MMM d" if short else "EEEE, MMMM d", locale=locale)
 
 
 def moment_label(moment: datetime, language: str, *, short: bool = False) -> str:
@@ -52,12 +55,11 @@ def moment_label(moment: datetime, language: str, *, short: bool = False) -> str
     return day_label(moment.date(), language, short=short) + joiner + clock(moment.time(), language)
 
 
-def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> str:
-    """How to say back what the patient asked for: 'demain matin', 'le mardi 8 décembre vers 14 h'."""
-    if not when:
+def when_label(wish: Wish | None, today: date, language: str) -> str:
+    """How to say back what the patient asked for: 'demain matin', 'le mardi 8 décembre vers 14 h', 'après 16 h'."""
+    if wish is None:
         return ""
-    first = date.fromisoformat(when["first_day"]) if when.get("first_day") else None
-    last = date.fromisoformat(when["last_day"]) if when.get("last_day") else first
+    first, last = wish.first_day, wish.last_day or wish.first_day
     words: list[str] = []
     if first and last and first != last:
         same_month = first.month == last.month
@@ -75,21 +77,60 @@ def when_label(when: Mapping[str, Any] | None, today: date, language: str) -> st
             if relative
             else ("le " if language == "fr" else "on ") + day_label(first, language)
         )
-    part = when.get("part_of_day")
+    part = wish.part_of_day
     if part and first == today and (not last or last == today):
-        words = [_THIS_PART[language][PartOfDay(part)]]  # "cet après-midi", not "aujourd'hui après-midi"
+        words = [_THIS_PART[language][part]]  # "cet après-midi", not "aujourd'hui après-midi"
     elif part:
-        label = _PARTS[language][PartOfDay(part)]
+        label = _PARTS[language][part]
         if first and (language == "fr" or (first - today).days == 1):
             words.append(label)  # "demain matin", "mardi 8 décembre matin", "tomorrow morning"
         else:
-            words.append(_ANY_DAY_PART[PartOfDay(part)] if language == "fr" else f"in the {label}")
-    if when.get("earliest") and not words:
+            words.append(_ANY_DAY_PART[part] if language == "fr" else f"in the {label}")
+    if wish.earliest and not words:
         words.append("dès que possible" if language == "fr" else "as soon as possible")
-    if when.get("at"):
-        at = time.fromisoformat(when["at"])
-        words.append(("vers " if language == "fr" else "around ") + clock(at, language))
+    if wish.at:
+        words.append(("vers " if language == "fr" else "around ") + clock(wish.at, language))
+    words += _window_words(wish, language)
     return " ".join(words)
+
+
+def _window_words(wish: Wish, language: str) -> list[str]:
+    """'entre 13 h et 15 h', 'après 16 h', 'avant 10 h' (and in English)."""
+    after, before = wish.after, wish.before
+    if after and before:
+        joined = ("entre {} et {}", "between {} and {}")[language == "en"]
+        return [joined.format(clock(after, language), clock(before, language))]
+    if after:
+        return [("à partir de " if language == "fr" else "from ") + clock(after, language)]
+    if before:
+        return [("avant " if language == "fr" else "before ") + clock(before, language)]
+    return []
+
+
+_SHORT_WEEKDAYS = {
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+_WALK_IN = {
+    "fr": {True: "Sans rendez-vous aussi.", False: "Pas de sans-rendez-vous."},
+    "en": {True: "Walk-ins welcome.", False: "No walk-ins."},
+}
+
+
+def week_hours(clinic: ClinicConfig, language: str) -> str:
+    """The clinic's weekly hours, days with the same hours together: 'lun., mer., ven. 8 h à 17 h; mar., jeu. 8 h à
+    20 h; fermée sam., dim.' (and in English)."""
+    by_hours: dict[str, list[str]] = {}
+    for index, weekday in enumerate(WEEKDAYS):
+        windows = clinic.hours.get(weekday, [])
+        to = " à " if language == "fr" else " to "
+        hours = ", ".join(clock(w.start, language) + to + clock(w.end, language) for w in windows)
+        by_hours.setdefault(hours, []).append(_SHORT_WEEKDAYS[language][index])
+    parts = [f"{', '.join(days)} {hours}" for hours, days in by_hours.items() if hours]
+    closed = by_hours.get("")
+    if closed:
+        parts.append(("fermée " if language == "fr" else "closed ") + ", ".join(closed))
+    return "; ".join(parts)
 
 
 #: After a slot offered while the clinic's own system was down: only that system can confirm it.
@@ -107,7 +148,7 @@ class Renderer:
         self.spoken = spoken
 
     def option_label(self, option: Mapping[str, Any], language: str) -> str:
-        """'mar. 8 déc. 9 h 20, Dre Isabelle Tremblay' for an offered slot, appointment or date."""
+        """'mardi 8 déc. 9 h 20, Dre Isabelle Tremblay' for an offered slot, appointment or date."""
         if "start" not in option:
             return day_label(date.fromisoformat(option["first_day"]), language)
         start = datetime.fromisoformat(option["start"]).astimezone(self.clinic.zone)
@@ -137,13 +178,38 @@ class Renderer:
             "practitioner": self.practitioner_name((chosen or appointment or {}).get("practitioner"), language),
             "appointment_label": self._long_label(appointment, language),
             "outage_message": str(slots.get("outage_message") or ""),
+            "practitioners": self._practitioners(language),
+            "week_hours": week_hours(self.clinic, language),
+            "walk_in": _WALK_IN[language][self.clinic.walk_in],
+            "unknown_practitioner": str(slots.get("unknown_practitioner") or "").title(),
         }
+        values |= self._unfree_values(slots.get("unfree_detail") or {}, language)
         if "closes_at" in extra:
             values["closes_at"] = clock(
                 datetime.fromisoformat(extra["closes_at"]).astimezone(self.clinic.zone).time(), language
             )
         if "opens_at" in extra:
             values["opens_at"] = self._opening_label(datetime.fromisoformat(extra["opens_at"]), language)
+        return values
+
+    def _practitioners(self, language: str) -> str:
+        """The clinic's practitioners by name: 'Dre Isabelle Tremblay, Dr Marc Gagnon et Julie Roy'."""
+        names = [p.name.in_language(language).split(",")[0] for p in self.clinic.practitioners]
+        joiner = " et " if language == "fr" else " and "
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + joiner + names[-1]
+
+    def _unfree_values(self, detail: Mapping[str, Any], language: str) -> dict[str, str]:
+        """The day nothing fits, the holiday it is, the day booking opens for it, the hours patients are seen."""
+        values = {"unfree_day": "", "holiday": "", "opens_on": "", "seeing_hours": ""}
+        if detail.get("day"):
+            day = date.fromisoformat(detail["day"])
+            values["unfree_day"] = day_label(day, language)
+            values["holiday"] = ClinicCalendar(self.clinic).holiday_name(day, language) or ""
+        if detail.get("opens_on"):
+            values["opens_on"] = day_label(date.fromisoformat(detail["opens_on"]), language)
+        if detail.get("hours"):
+            start, end = (clock(time.fromisoformat(moment), language) for moment in detail["hours"])
+            values["seeing_hours"] = f"de {start} à {end}" if language == "fr" else f"from {start} to {end}"
         return values
 
     def render(

@@ -41,9 +41,10 @@ from bot.core.booking import (
 )
 from bot.core.clock import Clock, utcnow
 from bot.core.vocabulary import Channel
+from bot.core.wish import Wish
 from bot.db.models import Patient
 from bot.db.session import Database
-from bot.engine.conversation import Conversation, Frame
+from bot.engine.conversation import WISH_SLOT, Conversation, Frame
 from bot.engine.engine import Engine, TurnContext
 from bot.engine.flows import CodeNames
 from bot.engine.replies import BotTurn
@@ -271,18 +272,19 @@ class Replayer:
     ) -> tuple[str, Notice]:
         """Free slots for what the patient asked, with their conversation set to pick one; or say none is free."""
         request = kept.request
-        when = request.get("when")
-        if wanted is not None and not when:  # they had picked a time: look around it
+        # Requests kept before the wish held the practitioner named it beside it.
+        wish = Wish.from_json(request.get("when")).amended(Wish(practitioner=request.get("practitioner")))
+        if wanted is not None and not wish.says_when:  # they had picked a time: look around it
             start = datetime.fromisoformat(wanted["start"]).astimezone(clinic.zone)
-            when = {"first_day": start.date().isoformat(), "at": start.time().isoformat(timespec="minutes")}
-        found, outcome = find_slots(chain, clinic, when, request.get("practitioner"), self.clock())
-        found = [slot for slot in found if not slot.to_confirm]
-        slots: dict[str, Any] = {"when": when, "practitioner": request.get("practitioner")}
+            wish = wish.amended(Wish(first_day=start.date(), last_day=start.date(), at=start.time()))
+        offer = find_slots(chain, clinic, wish, self.clock())
+        found = [slot for slot in offer.slots if not slot.to_confirm]
+        slots: dict[str, Any] = {WISH_SLOT: wish}
         if request.get("appointment"):
             slots |= {"appointments": [request["appointment"]], "chosen_appointment": request["appointment"]["id"]}
         if not found:
             return "none", self._notice(clinic, kept, "utter_outbox_nothing_free", slots)
-        slots |= {"offered": [slot_option(slot) for slot in found], "search_outcome": outcome}
+        slots |= {"offered": [slot_option(slot) for slot in found], "search_outcome": offer.outcome}
         picking = _picking(self.engine, _PICK_FLOWS[kept.kind], kept.language, slots, self.clock())
         response = "utter_outbox_offer_move" if request.get("appointment") else "utter_outbox_offer"
         return "offered", self._notice(clinic, kept, response, slots, picking)

@@ -35,7 +35,7 @@ def test_switched_off_booking_answers_with_the_clinics_message_then_comes_back(
     services = replace(services, outages=OutageSwitches(services.database, monotonic=clock))
     app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: monday_9am})
     client = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, PATIENT)
-    assert "1) mar." in client.send("rdv demain matin")[0]
+    assert "1) mardi" in client.send("rdv demain matin")[0]
     assert "Confirmer" in client.send("2")[0]
 
     switched = outage(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.wish import Wish
 from bot.engine.render import clock, day_label, format_phone, moment_label, when_label
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -29,7 +30,7 @@ def test_clock(moment: time, language: str, expected: str) -> None:
 def test_day_and_moment_labels() -> None:
     assert day_label(date(2026, 12, 8), "fr") == "mardi 8 décembre"
     assert day_label(date(2026, 12, 1), "fr") == "mardi 1er décembre"
-    assert day_label(date(2026, 12, 1), "fr", short=True) == "mar. 1er déc."
+    assert day_label(date(2026, 12, 1), "fr", short=True) == "mardi 1er déc."
     assert day_label(date(2026, 12, 8), "en") == "Tuesday, December 8"
     moment = datetime(2026, 12, 8, 9, 20, tzinfo=ZoneInfo("America/Toronto"))
     assert moment_label(moment, "fr") == "mardi 8 décembre à 9 h 20"
@@ -58,10 +59,17 @@ def test_day_and_moment_labels() -> None:
         ({"earliest": True}, "fr", "dès que possible"),
         ({"part_of_day": "evening"}, "fr", "en soirée"),
         ({"part_of_day": "morning"}, "en", "in the morning"),
+        ({"first_day": "2026-11-24", "after": "16:00"}, "fr", "demain à partir de 16 h"),
+        (
+            {"first_day": "2026-11-24", "after": "13:00", "before": "15:00"},
+            "en",
+            "tomorrow between 1:00 p.m. and 3:00 p.m.",
+        ),
+        ({"before": "10:00"}, "fr", "avant 10 h"),
     ],
 )
 def test_when_label(when: dict[str, str], language: str, expected: str) -> None:
-    assert when_label(when, TODAY, language) == expected
+    assert when_label(Wish.from_json(when), TODAY, language) == expected
 
 
 def test_phone_numbers_are_written_as_quebecers_do() -> None:

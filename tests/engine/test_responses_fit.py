@@ -12,6 +12,7 @@ from bot.actions import ACTION_NAMES
 from bot.actions.nearby import LINK_MAX, PLACE_MAX
 from bot.channels.sms import sms_text
 from bot.clinics.config import MAX_ADDRESS, MAX_NAME, ClinicConfig, ClinicsFile
+from bot.core.wish import Wish
 from bot.db.models import OUTAGE_MESSAGE_MAX
 from bot.engine.flows import FlowBook, load_flow_book
 from bot.engine.render import Renderer
@@ -53,7 +54,9 @@ def longest_slots() -> dict[str, object]:
         "chosen_slot": "0",
         "chosen_appointment": "1",
         "search_outcome": "nearest",
-        "when": {"first_day": "2026-09-28", "last_day": "2026-09-30", "part_of_day": "afternoon", "at": "12:40"},
+        "when": Wish.from_json(
+            {"first_day": "2026-09-28", "last_day": "2026-09-30", "part_of_day": "afternoon", "at": "12:40"}
+        ),
         "date_choices": [{"first_day": "2026-09-30"}, {"first_day": "2026-12-09"}],
         "nearby": [{"place": "P" * PLACE_MAX, "start": LONG_MOMENT.isoformat(), "contact": "x" * LINK_MAX}] * 2,
     }

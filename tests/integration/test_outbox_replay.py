@@ -107,13 +107,13 @@ def test_a_kept_search_is_texted_as_a_choice_the_patient_answers_by_number(
     replayer(services, recorder, monday_9am).drain()
     [offer] = recorder.messages
     assert offer.body.startswith("Votre demande de rendez-vous: voici ce qui est libre.")
-    assert "\n1) mar. " in offer.body and "\n3) " in offer.body
+    assert "\n1) mardi " in offer.body and "\n3) " in offer.body
     app = create_app({"TESTING": True, "SERVICES": services, "CLOCK": lambda: monday_9am})
     patient = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, phone)
     assert "Confirmer" in patient.send("2")[0]
     assert patient.send("oui")[0].startswith("C'est réservé")
     second_offered = offer.body.split("\n2) ")[1].split(",")[0]
-    assert len(live_appointments(services, phone)) == 1 and second_offered.startswith("mar.")
+    assert len(live_appointments(services, phone)) == 1 and second_offered.startswith("mardi ")
 
 
 def test_a_kept_cancellation_is_applied_and_texted(

@@ -13,7 +13,7 @@ from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecor
 
 CLINIC_NUMBER = "+15145550100"
 PATIENT_NUMBER = "+15145550123"
-FRENCH_BODY = "Votre rendez-vous est réservé: mar. 8 déc. à 9 h 20"
+FRENCH_BODY = "Votre rendez-vous est réservé: mardi 8 déc. à 9 h 20"
 
 
 @pytest.fixture

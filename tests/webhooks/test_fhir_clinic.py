@@ -118,10 +118,11 @@ def test_a_clock_time_asked_at_a_fhir_clinic_is_read_in_the_clinics_zone(
         practitioner = slot_id.split("-")[1]
         primary.add(make_slot(slot_id, f"{practitioner}-sched", start, start + timedelta(minutes=20)))
     patient = texting(wired(tmp_path, sqlite_url, fhir_clinic_data(primary.base_url, SCHEDULES)))
-    offer = patient.send("rdv demain vers 14h")[0]
+    offer = patient.send("rdv demain vers 14h10")[0]
     assert "14 h," in offer and "14 h 20" in offer, offer
     assert " 9 h" not in offer and " 10 h" not in offer, offer
-    assert "Confirmer" in patient.send("1")[0]
+    confirm = patient.send("rdv demain à 14h")[0]  # a free slot named exactly: confirmed at once, by local time
+    assert confirm.startswith("Confirmer le ") and " à 14 h avec " in confirm, confirm
     assert patient.send("oui")[0].startswith("C'est réservé")
     [appointment] = primary.resources("Appointment")
     assert appointment["slot"] == [{"reference": "Slot/p-owl-1400"}]

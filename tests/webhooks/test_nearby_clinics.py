@@ -72,9 +72,9 @@ def test_a_patient_who_would_rather_not_wait_gets_the_earliest_slots_nearby(
     reply = patient.send("non")[0]
     lines = reply.split("\n")
     assert lines[0] == "D'accord, rien n'est gardé. Ailleurs, les premières places:"
-    assert lines[1].startswith("1) SMART Vaccine Clinic Boston, mar. ")
+    assert lines[1].startswith("1) SMART Vaccine Clinic Boston, mardi ")
     assert lines[1].endswith(": https://ehr-portal.example.org/bookings?slot=1000000")
-    assert lines[2].startswith("2) SMART Vaccine Clinic Worcester, mar. ")
+    assert lines[2].startswith("2) SMART Vaccine Clinic Worcester, mardi ")
     assert len(lines) == 3
 
 

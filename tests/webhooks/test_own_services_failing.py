@@ -56,7 +56,7 @@ def test_redis_killed_mid_conversation_then_back(
     client_redis = redis_client(owned_redis.url)
     services = replace(services, redis=client_redis, store=RedisStore(client_redis))
     client = client_for(services, monday_9am)
-    assert "1) mar." in client.send("rdv demain matin")[0]
+    assert "1) mardi" in client.send("rdv demain matin")[0]
 
     owned_redis.kill()
     reply, seconds = timed(client, "2")
@@ -64,7 +64,7 @@ def test_redis_killed_mid_conversation_then_back(
     assert "ne répond pas" not in reply, "a fresh start, not the outage guidance: the database is fine"
 
     owned_redis.start()  # empty: what it held is gone, the conversation starts afresh and is kept again
-    assert "1) mar." in client.send("rdv demain matin")[0]
+    assert "1) mardi" in client.send("rdv demain matin")[0]
     assert "Confirmer" in client.send("2")[0], "the state is kept in Redis again"
     assert redis.Redis.from_url(owned_redis.url).keys("rdvbot:conv:*")
 
@@ -88,7 +88,7 @@ def test_postgresql_stopped_mid_conversation_then_back(owned_postgres: OwnedPost
     monday = quiet_monday(clinic)
     generate_slots(services.database, clinic, 5, first_day=monday)
     client = client_for(services, datetime.combine(monday, clock_time(9), clinic.zone))
-    assert "1) mar." in client.send("rdv demain matin")[0]
+    assert "1) mardi" in client.send("rdv demain matin")[0]
 
     owned_postgres.stop()
     reply, seconds = timed(client, "2")
@@ -130,7 +130,7 @@ def test_messages_a_stopped_postgresql_missed_are_spooled_and_replayed_once_it_i
             return SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, number)
 
         going_on, newcomer, leaving = patient(PATIENT), patient("+15145550142"), patient("+15145550143")
-        assert "1) mar." in going_on.send("rdv demain matin")[0]
+        assert "1) mardi" in going_on.send("rdv demain matin")[0]
 
         owned_postgres.stop()
         for client, text in ((newcomer, "rdv demain matin"), (leaving, "STOP"), (going_on, "2")):
@@ -145,7 +145,7 @@ def test_messages_a_stopped_postgresql_missed_are_spooled_and_replayed_once_it_i
             replay.join(10)  # once the replay has gone through the spool, nothing more may come
     assert sorted(m.to for m in recorder.messages) == ["+15145550142", "+15145550143"]
     offer = next(m.body for m in texts if m.to == "+15145550142")
-    assert "1) mar." in offer, "the newcomer's request is answered as if it had just arrived"
+    assert "1) mardi" in offer, "the newcomer's request is answered as if it had just arrived"
     with services.database.reading() as session:
         opted_out = session.scalar(select(Patient.opted_out_at).where(Patient.phone == "+15145550143"))
     assert opted_out is not None, "a STOP sent while the database was down is obeyed"
