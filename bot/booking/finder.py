@@ -102,11 +102,13 @@ def _search(
     """Free slots of these practitioners on these days, in the wish's part of the day, earliest first."""
     everyone = len(people) == len(clinic.practitioners)
     asked = [None] if everyone else [p.id for p in people]
+    # A time or a window is filtered here, out of many; otherwise a practitioner has one slot at a time, so this
+    # many hold OFFERED distinct times when there are that many.
+    timed = any((wish.at, wish.after, wish.before))
+    limit = CANDIDATES if timed else OFFERED * (len(clinic.practitioners) if everyone else 1)
     found: list[OfferedSlot] = []
     for practitioner in asked:
-        query = SlotSearch(
-            clinic.id, days[0], days[1], wish.part_of_day, practitioner, not_before=now, limit=CANDIDATES
-        )
+        query = SlotSearch(clinic.id, days[0], days[1], wish.part_of_day, practitioner, not_before=now, limit=limit)
         found.extend(scheduler.search(query))
     return sorted(found, key=lambda slot: slot.start)
 

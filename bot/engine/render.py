@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date
@@ -36,6 +37,7 @@ def clock(moment: time, language: str) -> str:
     return f"{(moment.hour - 1) % 12 + 1}:{moment.minute:02d} {suffix}"
 
 
+@lru_cache(maxsize=4096)  # the same few weeks of days are said over and over; Babel takes tens of µs a call
 def day_label(day: date, language: str, *, short: bool = False) -> str:
     """'mardi 8 décembre', 'mardi 1er décembre' / 'Tuesday, December 8' (or 'mardi 8 déc.' / 'Tuesday, Dec 8': the
     weekday stays whole even when short, since it is what patients answer with)."""
@@ -133,6 +135,25 @@ def week_hours(clinic: ClinicConfig, language: str) -> str:
     return "; ".join(parts)
 
 
+class _OnDemand(Mapping[str, str]):
+    """Placeholder values worked out the first time a response asks for one: most responses use two or three."""
+
+    def __init__(self, makers: dict[str, Callable[[], str]]) -> None:
+        self._makers = makers
+        self._made: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 #: After a slot offered while the clinic's own system was down: only that system can confirm it.
 TO_CONFIRM = {"fr": " (à confirmer)", "en": " (to be confirmed)"}
 
@@ -165,32 +186,35 @@ class Renderer:
         found = self.clinic.practitioner(practitioner_id) if practitioner_id else None
         return found.name.in_language(language) if found else ""
 
-    def variables(self, slots: Mapping[str, Any], extra: Mapping[str, Any], language: str) -> dict[str, str]:
-        """Every placeholder's value for this turn."""
+    def variables(self, slots: Mapping[str, Any], extra: Mapping[str, Any], language: str) -> Mapping[str, str]:
+        """Every placeholder's value for this turn, each worked out only when a response uses it."""
         chosen = self._chosen(slots, "chosen_slot", "offered")
         appointment = self._chosen(slots, "chosen_appointment", "appointments")
-        values = {
-            "clinic_name": self.clinic.name.in_language(language),
-            "clinic_phone": format_phone(self.clinic.phone),
-            "clinic_address": self.clinic.address,
-            "when_label": when_label(slots.get("when"), self.today, language),
-            "slot_label": self._long_label(chosen, language),
-            "practitioner": self.practitioner_name((chosen or appointment or {}).get("practitioner"), language),
-            "appointment_label": self._long_label(appointment, language),
-            "outage_message": str(slots.get("outage_message") or ""),
-            "practitioners": self._practitioners(language),
-            "week_hours": week_hours(self.clinic, language),
-            "walk_in": _WALK_IN[language][self.clinic.walk_in],
-            "unknown_practitioner": str(slots.get("unknown_practitioner") or "").title(),
+        detail: Mapping[str, Any] = slots.get("unfree_detail") or {}
+        values: dict[str, Callable[[], str]] = {
+            "clinic_name": lambda: self.clinic.name.in_language(language),
+            "clinic_phone": lambda: format_phone(self.clinic.phone),
+            "clinic_address": lambda: self.clinic.address,
+            "when_label": lambda: when_label(slots.get("when"), self.today, language),
+            "slot_label": lambda: self._long_label(chosen, language),
+            "practitioner": lambda: self.practitioner_name((chosen or appointment or {}).get("practitioner"), language),
+            "appointment_label": lambda: self._long_label(appointment, language),
+            "outage_message": lambda: str(slots.get("outage_message") or ""),
+            "practitioners": lambda: self._practitioners(language),
+            "week_hours": lambda: week_hours(self.clinic, language),
+            "walk_in": lambda: _WALK_IN[language][self.clinic.walk_in],
+            "unknown_practitioner": lambda: str(slots.get("unknown_practitioner") or "").title(),
+            "unfree_day": lambda: self._day(detail.get("day"), language),
+            "holiday": lambda: self._holiday(detail.get("day"), language),
+            "opens_on": lambda: self._day(detail.get("opens_on"), language),
+            "seeing_hours": lambda: self._hours(detail.get("hours"), language),
         }
-        values |= self._unfree_values(slots.get("unfree_detail") or {}, language)
         if "closes_at" in extra:
-            values["closes_at"] = clock(
-                datetime.fromisoformat(extra["closes_at"]).astimezone(self.clinic.zone).time(), language
-            )
+            closes = datetime.fromisoformat(extra["closes_at"]).astimezone(self.clinic.zone).time()
+            values["closes_at"] = lambda: clock(closes, language)
         if "opens_at" in extra:
-            values["opens_at"] = self._opening_label(datetime.fromisoformat(extra["opens_at"]), language)
-        return values
+            values["opens_at"] = lambda: self._opening_label(datetime.fromisoformat(extra["opens_at"]), language)
+        return _OnDemand(values)
 
     def _practitioners(self, language: str) -> str:
         """The clinic's practitioners by name: 'Dre Isabelle Tremblay, Dr Marc Gagnon et Julie Roy'."""
@@ -198,19 +222,21 @@ class Renderer:
         joiner = " et " if language == "fr" else " and "
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + joiner + names[-1]
 
-    def _unfree_values(self, detail: Mapping[str, Any], language: str) -> dict[str, str]:
-        """The day nothing fits, the holiday it is, the day booking opens for it, the hours patients are seen."""
-        values = {"unfree_day": "", "holiday": "", "opens_on": "", "seeing_hours": ""}
-        if detail.get("day"):
-            day = date.fromisoformat(detail["day"])
-            values["unfree_day"] = day_label(day, language)
-            values["holiday"] = ClinicCalendar(self.clinic).holiday_name(day, language) or ""
-        if detail.get("opens_on"):
-            values["opens_on"] = day_label(date.fromisoformat(detail["opens_on"]), language)
-        if detail.get("hours"):
-            start, end = (clock(time.fromisoformat(moment), language) for moment in detail["hours"])
-            values["seeing_hours"] = f"de {start} à {end}" if language == "fr" else f"from {start} to {end}"
-        return values
+    @staticmethod
+    def _day(iso: str | None, language: str) -> str:
+        return day_label(date.fromisoformat(iso), language) if iso else ""
+
+    def _holiday(self, iso: str | None, language: str) -> str:
+        """The statutory holiday a day is, in `language` ('Jour de Noël'), or ''."""
+        return (ClinicCalendar(self.clinic).holiday_name(date.fromisoformat(iso), language) or "") if iso else ""
+
+    @staticmethod
+    def _hours(hours: list[str] | None, language: str) -> str:
+        """'de 8 h à 17 h' / 'from 8:00 a.m. to 5:00 p.m.' for the hours patients are seen."""
+        if not hours:
+            return ""
+        start, end = (clock(time.fromisoformat(moment), language) for moment in hours)
+        return f"de {start} à {end}" if language == "fr" else f"from {start} to {end}"
 
     def render(
         self, response: str, slots: Mapping[str, Any], language: str, extra: Mapping[str, Any] | None = None
@@ -222,7 +248,7 @@ class Renderer:
         options = (
             tuple(self.option_label(o, language) for o in slots.get(variant.options) or []) if variant.options else ()
         )
-        return Reply(text=text, options=options)
+        return Reply(text=text, options=options, response=response)
 
     def _variant(self, response: str, slots: Mapping[str, Any]) -> ResponseVariant:
         variants = self.book.responses[response]

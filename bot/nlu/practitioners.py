@@ -254,14 +254,20 @@ _SHORTEST_FUZZY_SURNAME = 5  # "roy" and "cote" have too many neighbours one let
 _SOUND_ALIKE_ENDING = re.compile(r"(?:ay|ai|ey|ei|et|ez|er|e)$")
 
 
+#: What a message must hold for more than a name to be read of whom: a kind, a gender, "the same", a title, "avec".
+_CUES = (_ROLE, _GENDER, _SAME, _TITLED_NAME, _AFTER_WITH)
+
+
 def read_whom(normalised: str, practitioners: Mapping[str, Sequence[str]]) -> Whom:
     """Whom a normalised message asks for: a practitioner of the clinic, or the kind or the earlier one wished for.
 
     `practitioners` maps each practitioner id to its display names (French and English). See `Whom` for the
     fields; a role or a gender is a wish ("la médecin"), which the engine may relax when nobody of it is free.
     """
-    same = _asks_for_the_same(normalised)
     practitioner = find_practitioner(normalised, practitioners)
+    if not any(cue.search(normalised) for cue in _CUES):  # most messages say nothing of whom: no more to read
+        return Whom(practitioner=practitioner)
+    same = _asks_for_the_same(normalised)
     titled = list(_titled_names(normalised))
     if practitioner is None:
         practitioner = _misspelt_practitioner(normalised, titled, practitioners)
