@@ -15,6 +15,11 @@ HUMAN_KEY, OTHER_LANGUAGE_KEY = "0", "9"
 _HUMAN_WORDS = {"fr": "parler à quelqu'un", "en": "talk to someone"}
 _OTHER_LANGUAGE_WORDS = {"fr": "English", "en": "français"}
 _YES_NO_KEYS = {"fr": {"1": "oui", "2": "non"}, "en": {"1": "yes", "2": "no"}}
+#: The greeting's menu, when no question is pending: the words each key stands for.
+_MENU_KEYS = {
+    "fr": {"1": "rendez-vous", "2": "quand", "3": "annuler", "4": "déplacer"},
+    "en": {"1": "appointment", "2": "when", "3": "cancel", "4": "move"},
+}
 _PRESS = {"fr": "{option}, faites le {key}.", "en": "{option}, press {key}."}
 _CHOOSE = {"fr": "Dites ou faites le numéro de votre choix.", "en": "Say or press the number of your choice."}
 _HINTS = {
@@ -55,6 +60,8 @@ def caller_words(digits: str, speech: str, expects: Expect, language: str) -> st
         return _OTHER_LANGUAGE_WORDS[language]
     if expects is Expect.YES_NO and key in _YES_NO_KEYS[language]:
         return _YES_NO_KEYS[language][key]
+    if expects is Expect.NOTHING and key in _MENU_KEYS[language]:
+        return _MENU_KEYS[language][key]
     return key
 
 

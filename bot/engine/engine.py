@@ -23,7 +23,7 @@ from bot.core.wish import Wish
 from bot.engine.conversation import WISH_SLOT, Conversation, Frame, json_slots
 from bot.engine.flows import END, CodeNames, FlowBook, Step
 from bot.engine.render import Renderer
-from bot.engine.replies import BotTurn, Expect, Handoff, Reply
+from bot.engine.replies import BotTurn, Expect, Handoff, Happening, Reply, TurnEvent
 from bot.engine.tracker import (
     CHANNEL_SLOT,
     CLINIC_SLOT,
@@ -44,7 +44,7 @@ CONVERSATION_TIMEOUT_S = 30 * 60
 MAX_REPROMPTS = 2
 NAMES_USED = CodeNames(
     __name__,
-    responses=("utter_which_date",),
+    responses=("utter_which_date", "utter_health_note"),
     flows=(
         "pattern_timeout",
         "pattern_cannot_handle",
@@ -57,7 +57,7 @@ NAMES_USED = CodeNames(
         "pattern_which_one",
         "cancel_appointment",
     ),
-    triggers=(Intent.HELP,),
+    triggers=(Intent.HELP, Intent.CANCEL),
 )
 #: What the patient is expected to answer, by the type of the slot the pending step collects.
 _EXPECTS = {"when": Expect.WHEN, "choice": Expect.PICK, "yes_no": Expect.YES_NO}
@@ -106,6 +106,11 @@ def _names_a_wish(understanding: Understanding) -> bool:
     return wish.says_when or wish.says_whom or understanding.same_practitioner
 
 
+def _is_a_command(understanding: Understanding) -> bool:
+    """A keyword alone ("ANNULER", "cancel"), not a sentence ("annule ça, laisse faire")."""
+    return len(understanding.text.split()) == 1
+
+
 def _is_filled(value: Any) -> bool:
     """A collected slot holds its answer; a wish only once it says when (whom alone does not make a search)."""
     return value is not None and (not isinstance(value, Wish) or value.says_when)
@@ -121,6 +126,31 @@ class _Turn:
     replies: list[Reply] = field(default_factory=list)
     steps_run: int = 0
     handoff: Handoff = Handoff.NONE
+    events: list[TurnEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.conversation.slots = _RecordedSlots(self.conversation.slots, self.events)
+
+    def started(self, flow: str) -> None:
+        """Record that `flow` started."""
+        self.events.append(TurnEvent(Happening.FLOW_STARTED, flow))
+
+
+class _RecordedSlots(dict[str, Any]):
+    """The conversation's slots during a turn: each value set is recorded as an event of the turn."""
+
+    def __init__(self, slots: dict[str, Any], events: list[TurnEvent]) -> None:
+        super().__init__(slots)
+        self._events = events
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, value)
+        recorded = value.to_json() if isinstance(value, Wish) else value
+        self._events.append(TurnEvent(Happening.SLOT_SET, name, recorded))
+
+    def update(self, *others: Any, **more: Any) -> None:  # dict.update does not go through __setitem__
+        for name, value in dict(*others, **more).items():
+            self[name] = value
 
 
 class Engine:
@@ -164,7 +194,9 @@ class Engine:
     def _bot_turn(self, turn: _Turn) -> BotTurn:
         """The turn's answer; a `handoff` an action or a flow set is the channel's to act on."""
         conversation = turn.conversation
-        return BotTurn(turn.replies, self._expects(conversation), turn.handoff, conversation.language)
+        conversation.slots = dict(conversation.slots)  # recorded for this turn only
+        events = tuple(turn.events)
+        return BotTurn(turn.replies, self._expects(conversation), turn.handoff, conversation.language, events)
 
     def say(
         self, conversation: Conversation, context: TurnContext, response: str, extra: Mapping[str, Any] | None = None
@@ -189,6 +221,8 @@ class Engine:
         elif understanding.intent is Intent.RESTART:
             conversation.forget_request()
             self._run_pattern(turn, "pattern_restart")
+        elif understanding.intent is Intent.CANCEL and _is_a_command(understanding):
+            self._start_flow(turn, self.book.triggers[Intent.CANCEL])  # ANNULER, the word the bot advertises
         elif understanding.intent is Intent.NO or (
             understanding.intent is Intent.CANCEL and self._root_flow(conversation) != "cancel_appointment"
         ):
@@ -219,6 +253,11 @@ class Engine:
             self._run_pattern(turn, "pattern_not_understood")
             self._start_flow(turn, self.book.triggers[Intent.HELP])
             return
+        if understanding.health_concern and understanding.intent is not Intent.HEALTH_QUESTION:
+            # "j'ai mal à la gorge, un rdv demain?": the booking goes ahead, with the health line beside it.
+            turn.replies.append(
+                self._renderer(turn.context).render("utter_health_note", {}, turn.conversation.language)
+            )
         self._start_flow(turn, flow)
 
     def _flow_for(self, understanding: Understanding) -> str | None:
@@ -230,6 +269,7 @@ class Engine:
             conversation.forget_request()
             self._volunteered(turn)
         conversation.stack.append(Frame(flow_id))
+        turn.started(flow_id)
         self._advance(turn)
 
     def _volunteered(self, turn: _Turn) -> None:
@@ -360,6 +400,7 @@ class Engine:
     # ----- walking the flows ---------------------------------------------------------------------------------
     def _run_pattern(self, turn: _Turn, pattern: str) -> None:
         turn.conversation.stack.append(Frame(pattern))
+        turn.started(pattern)
         self._advance(turn, stop_when_depth=len(turn.conversation.stack) - 1)
 
     def _advance(self, turn: _Turn, stop_when_depth: int | None = None) -> None:
@@ -373,6 +414,7 @@ class Engine:
             frame = conversation.stack[-1]
             steps = self.book.flows[frame.flow].steps
             if frame.step >= len(steps):
+                turn.events.append(TurnEvent(Happening.FLOW_COMPLETED, frame.flow))
                 self._end_flow(conversation)
                 continue
             step = steps[frame.step]
@@ -384,9 +426,12 @@ class Engine:
                 return
             if step.call is not None:
                 conversation.stack.append(Frame(step.call, called=True))
+                turn.started(step.call)
                 continue
             if step.link is not None:
+                turn.events.append(TurnEvent(Happening.FLOW_COMPLETED, conversation.stack[-1].flow))
                 conversation.stack[-1] = Frame(step.link)
+                turn.started(step.link)
                 continue
             if step.set_slots is not None:
                 conversation.slots.update(step.set_slots)

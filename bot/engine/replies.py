@@ -26,10 +26,28 @@ class Handoff(StrEnum):
 
 @dataclass(frozen=True)
 class Reply:
-    """One thing to say, with numbered options when the patient must pick one."""
+    """One thing to say, with numbered options when the patient must pick one, and the response it was made from."""
 
     text: str
     options: tuple[str, ...] = ()
+    response: str | None = None
+
+
+class Happening(StrEnum):
+    """What the engine did in a turn, as Rasa's tracker would record it."""
+
+    FLOW_STARTED = "flow_started"
+    FLOW_COMPLETED = "flow_completed"
+    SLOT_SET = "slot_was_set"
+
+
+@dataclass(frozen=True)
+class TurnEvent:
+    """One thing the engine did in a turn: a flow started or completed, a slot set (and to what)."""
+
+    happening: Happening
+    name: str
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,8 @@ class BotTurn:
     expects: Expect = Expect.NOTHING
     handoff: Handoff = Handoff.NONE
     language: str = "fr"  # the language of the replies (the phone speaks and listens in it)
+    #: What the engine did to get there (not kept with a recorded answer: a retry replays only the replies).
+    events: tuple[TurnEvent, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form, kept so that a retried webhook gets the same answer."""

@@ -144,6 +144,9 @@ _BOOK = (
     r"|des plages)\b",
     r"\b(?:avez-vous|vous avez|auriez-vous|do you have|is there) (?:quelque chose|rien|anything|something)\b",
     r"\b(?:can|could) i come in\b",
+    # "je peux-tu venir demain?", "est-ce que je peux passer?", "can I come tomorrow?"
+    r"\b(?:peux|pourrais|puis)(?:[- ]?(?:je|tu))? (?:venir|passer|me presenter)\b",
+    r"\b(?:can|could) i (?:come|drop by|stop by)\b",
 )
 # Hesitations a speech transcript (or a patient) puts before the answer: "euh oui", "ben non", "um yes".
 _HESITATION = r"(?:(?:euh+|heu+|hum+|um+|uh+|uhm|mm+|ben|bah|well)\W+)*"
@@ -155,6 +158,9 @@ _NO = (
     r"\b(?:c'est|c) pas (?:bon|correct)\b",
     r"\b(?:doesn't|does not|won't|don't) work\b|\bno thanks\b|👎",
     r"\b(?:pas besoin|no need|laisse(?:z)? faire|pantoute|never ?mind|oublie(?:z)? ca)\b",
+    # dropping what was under way: "finalement non", "forget it", "oubliez ça", "cancel that"
+    r"^\W*(?:finalement|en fait|actually|well) (?:non|no|nope|pas)\b|\bforget (?:it|about it|that)\b",
+    r"\b(?:oublie(?:z)?|laisse(?:z)?) (?:ca|tomber|le|la)\b|\bscratch that\b|\bnot anymore\b",
     # "absolutely not", "certainement pas", "pas d'accord": the words of a yes, made a no.
     r"\b(?:absolument|certainement|surement|absolutely|definitely|certainly|of course) (?:pas|not)\b",
     r"^\W*(?:pas d'accord|pas du tout|not at all|not ok|not okay|no way)\b",
@@ -314,6 +320,14 @@ _REACTION = re.compile(
 _DISAGREEING_EMOJI = frozenset("👎")
 # Emoji that say yes to a question; any other (😂, 😮, 😢, ❓) answers nothing and is asked again.
 _AGREEING_EMOJI = frozenset("👍👌✅✔❤♥😍🥰😘😊🙂😀😃😄😁🙏💯🆗👏💙💚💜🧡💛🤍🖤‼")
+
+
+_HEALTH_WORDS = re.compile("|".join(_HEALTH_QUESTION))
+
+
+def mentions_health(normalised: str) -> bool:
+    """Whether the message speaks of a symptom, an illness or a medicine (besides whatever else it asks)."""
+    return _HEALTH_WORDS.search(normalised) is not None
 
 
 def find_reaction(normalised: str) -> Reaction | None:

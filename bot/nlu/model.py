@@ -107,3 +107,5 @@ class Understanding:
     same_practitioner: bool = False
     unknown_practitioner: str | None = None
     reaction: bool = False
+    #: The message speaks of a symptom or a medicine, whatever it asks ("j'ai mal à la gorge, un rdv demain?").
+    health_concern: bool = False

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.nlu.dates import find_when, load_month_names
-from bot.nlu.intents import classify, find_reaction
+from bot.nlu.intents import classify, find_reaction, mentions_health
 from bot.nlu.keywords import carrier_keyword
 from bot.nlu.language import language_of, requested_language
 from bot.nlu.model import Understanding
@@ -55,6 +55,7 @@ def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[s
         same_practitioner=whom.same,
         unknown_practitioner=whom.unknown,
         reaction=reaction is not None,
+        health_concern=mentions_health(head),
     )
 
 

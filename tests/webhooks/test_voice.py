@@ -107,8 +107,12 @@ def test_checking_and_cancelling_by_voice(services: Services, calling: Callable[
     call.dial()
     call.say("rendez-vous demain matin")
     call.press("1")
-    call.press("1")
-    told = call.say("c'est quand mon rendez-vous")
+    booked = call.press("1")
+    assert booked.said[0].endswith("Une confirmation vous sera envoyée par texto. Merci, au revoir.")
+    assert booked.hung_up and booked.gather is None, "a booking made by phone ends the call with its closing line"
+    call = calling()
+    assert "votre prochain rendez-vous, le 2" in call.dial().said[0]
+    told = call.press("2")  # the greeting's menu: 2 is "your next appointment"
     assert told.said[0].startswith("Votre rendez-vous: mardi ")
     asked = call.say("je veux annuler")
     assert asked.said[0].startswith("J'annule votre rendez-vous du mardi ")
@@ -263,6 +267,8 @@ def test_checking_and_cancelling_in_english_by_keypad_and_back_to_french(
     call.say("book tomorrow morning")
     call.press("3")
     assert call.press("1").said[0].startswith("Booked: Tuesday, ")
+    call = calling(caller="+15145550174")  # the call ended with the booking; English is remembered for this number
+    assert call.dial().said[0].startswith("Hello, this is the Plateau Demo Clinic assistant.")
     assert call.say("when is my appointment").said[0].startswith("Your appointment: Tuesday, ")
     asked = call.say("cancel it")
     assert (
