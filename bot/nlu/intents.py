@@ -79,6 +79,7 @@ _START = (
     rf"\b(?:resume|restart|turn (?:back )?on|reactiv\w*)(?: the| my| your| vos| les| mes)? {_TEXTS}\b",
     r"\b(?:resume|start) (?:texting|messaging|sending)\b(?: me)?(?: [\w']+)? again\b",
     r"\b(?:recommence\w*|continuer|recommencer) a (?:recevoir|m'envoyer|me texter|m'ecrire)\b",
+    rf"\b(?:remettez|renvoyez|remets)(?: les| vos)? {_TEXTS}\b|\bstart again\b|\bde nouveau les {_TEXTS}\b",
     # "je veux recevoir vos textos à nouveau", "I want the texts again": a wish for the texts, then again.
     rf"\b(?:recevoir|ravoir|receive|getting|get|want|veux|voudrais|aimerais)\b(?: [\w']+){{0,3}}? {_TEXTS}"
     r"(?: [\w']+){0,2}? (?:a nouveau|de nouveau|again|back)\b",
@@ -95,6 +96,7 @@ _HUMAN = (
 )
 _RESTART = (
     r"\b(?:recommenc\w*|start over|restart|reset|reprendre (?:du|au) debut|from the (?:start|beginning))\b",
+    r"\b(?:redemarr\w*|start from scratch|from scratch|on reprend)\b",
     r"\b(?:retour au (?:debut|menu)|back to (?:the )?(?:start|menu|beginning))\b",
 )
 _RESCHEDULE = (
@@ -102,6 +104,15 @@ _RESCHEDULE = (
     r"\b(?:deplac\w*|deplas\w*|report(?:er|e|ez|erais)|repouss\w*|reschedul\w*|postpone\w*|rebook\w*|remettre)\b",
     rf"\b(?:chang|modifi)\w*{_UP_TO_3_WORDS}(?:{_RDV}|date|heure|journee|jour|time|day|booking)\b",
     r"\bmove (?:my|the|it|our)\b|\bpush (?:it|my appointment|the appointment) back\b",
+    # "décaler mon rdv", "avancer mon rendez-vous à demain", "mettre mon rdv plus tard", "swap my appointment"
+    r"\b(?:decal\w*|avanc(?:er|e|ez)|devanc\w*|swap|switch(?! to (?:english|french|anglais|francais))|push)\b",
+    r"\b(?:on peut|peut-on|can we|could we)(?:[- ]tu)? (?:le |la |it )?(?:mettre|faire|do|move)\b"
+    r"(?:\W+[\w'-]+){0,4}?\W+(?:a la place|instead)\b",
+    r"\b(?:une autre|another) (?:date|journee|day|time|heure)\b",
+    rf"\b(?:mettre|mets|mette) (?:mon|le|ma) {_RDV}\b",
+    rf"\b(?:mon|ma|my) {_RDV}\b(?:\W+[\w'-]+){{0,6}}?\W+(?:plus tot|plus tard|a la place|earlier|later|instead)\b",
+    rf"\b(?:mon|ma|my) {_RDV}\b(?:\W+[\w'-]+){{0,5}}?\W+(?:change|changer|changed) (?:pour|to)\b",
+    r"\b(?:a different|another) (?:time|day) for my\b|\bmoving my\b",
 )
 # "des annulations", "cancellation list": the patient asks for a freed slot, not to cancel.
 _WAITING_LIST = (
@@ -131,6 +142,23 @@ _MY_APPOINTMENTS = (
     r"\b(?:when|what time|what day|which day)\b(?:\W+[\w'-]+){0,2}?\W+my (?:next )?(?:appointment|booking)",
     r"\b(?:do|did) i (?:still )?have (?:an?|any) (?:appointment|booking)",
     r"\bmy (?:next |upcoming )?appointments\b|\bmy next appointment\b|\b(?:check|see) my appointment",
+    # a question about the patient's own appointment (moving or cancelling it was read before this):
+    # "pis mon rdv est-tu toujours jeudi?", "Is my appointment in person?", "mon rdv c'est à quelle adresse?"
+    rf"\b(?:mon|ma|my|mes) (?:prochain |next |upcoming )?{_RDV}\b[^?]*\?",
+    rf"\b(?:c'est|c|c'tu) (?:quoi|quand|quelle journee|avec qui|a quelle heure|ou|tu|-tu)\b{_UP_TO_3_WORDS}"
+    rf"(?:mon|ma) (?:prochain )?{_RDV}",
+    rf"\b{_RDV}\b(?:\W+[\w'-]+){{0,3}}?\W+(?:c'est |est )?a quelle heure\b",
+    rf"\b(?:mon|ma) (?:prochain )?{_RDV} (?:c |c'est |est )?(?:dans combien|quand|a quelle)",
+    rf"\b(?:est-ce que |si )?j'ai (?:bien |tu |-tu )?(?:encore |toujours )?un {_RDV}\b[^?]*\?",
+    r"\bconfirmer (?:la date|l'heure|le jour|l'adresse) de mon\b",
+    r"\b(?:souviens|rappelle|souvient) (?:pas|plus|pu) (?:de l'heure|de la date|quand|a quelle heure)\b",
+    r"\b(?:is|was) my (?:next )?(?:appointment|booking)\b|\b(?:have i got|do i have|did i book)\b",
+    r"\bwhen do i see\b|\bremind me (?:which|when|what time)\b|\bdon't remember (?:booking|the time|when)\b",
+    rf"\b(?:avec qui|a quelle heure|ou|quand) (?:est|c'est|sera) (?:mon|ma) (?:prochain )?{_RDV}",
+    rf"\b(?:si )?(?:mon|ma) {_RDV}\b(?:\W+[\w'-]+){{0,4}}?\W+(?:c'est |est )?"
+    r"(?:toujours|encore|en personne|au telephone)",
+    r"\b(?:what time|when) do i see\b|\bj'ai tu quelque chose de book\w*|\bquand est-ce que je vois\b",
+    r"\b(?:check|verify) if my (?:appointment|appt|booking)\b|\brappelez-moi mon\b|\bc'est quand mon\b",
 )
 _BOOK = (
     _ALONE_BOOK,
@@ -147,6 +175,14 @@ _BOOK = (
     # "je peux-tu venir demain?", "est-ce que je peux passer?", "can I come tomorrow?"
     r"\b(?:peux|pourrais|puis)(?:[- ]?(?:je|tu))? (?:venir|passer|me presenter)\b",
     r"\b(?:can|could) i (?:come|drop by|stop by)\b",
+    # "t'aurais-tu qqch mardi?", "vous avez tu de quoi à 13h", "y'a tu quelque chose de libre", "can i get a spot"
+    r"\b(?:qqch|quelque chose|de quoi|quoi que ce soit)(?: de libre)?\b(?:\W+[\w'-]+){0,4}?\W*\?|\bde libre\b",
+    r"\b(?:me voir|m'examiner|etre vu|see me|fit me in|get in|squeeze me in|be seen|get seen)\b",
+    r"\b(?:a|an|une|un|the|any|some|des|another|une autre) (?:\d+:\d+ |\w+ )?(?:spot|slot|plage|creneau|opening)s?\b"
+    r"|\bbooking\b",
+    r"\b(?:voir|see) (?:julie|marc|isabelle|tremblay|gagnon|roy|la dre|le dr|dr|dre)\b",
+    r"\b(?:peut|peux) (?:se faire|etre fait)\b|\b(?:room|de la place|une place)\b",
+    r"\b(?:anything|something) (?:after|before|around|on|at|for|this|next|tomorrow|today)\b",
 )
 # Hesitations a speech transcript (or a patient) puts before the answer: "euh oui", "ben non", "um yes".
 _HESITATION = r"(?:(?:euh+|heu+|hum+|um+|uh+|uhm|mm+|ben|bah|well)\W+)*"
@@ -164,8 +200,11 @@ _NO = (
     # "absolutely not", "certainement pas", "pas d'accord": the words of a yes, made a no.
     r"\b(?:absolument|certainement|surement|absolutely|definitely|certainly|of course) (?:pas|not)\b",
     r"^\W*(?:pas d'accord|pas du tout|not at all|not ok|not okay|no way)\b",
+    r"^\W*(?:nenon|je pense pas|jpense pas|ca me tente pas|c'est pas necessaire|don't worry about it|no thank you)\b",
+    r"\b(?:oubliez|oublie|annulez|annule) (?:ma|la|cette) demande\b|\bj'en ai (?:plus|pu) besoin\b",
 )
 _YES = (
+    r"^\W*(?:okok|ok ok|yessir|yes sir|oui oui|ouais ouais)\W*$",
     rf"^\W*{_HESITATION}(?:oui+|wi(?!-)|ouai+[sn]?|ouin|ouep|yes+|yeah?|yeh|yep|yup|ya|yah|ok|certain|certainement|parfaite?"
     r"|perfect|d'?acc?ord|exact|exactement|correct|absolument|absolutely|definitely|bien sur|of course|sure|confirme\w*"
     r"|confirm|super|excellent|great|go|vas-y|let's go|lets go|alright|all right|fine|that's fine|avec plaisir"
@@ -195,15 +234,30 @@ _HELP = (
     r"\b(?:aide|aidez-moi|help|assistance|menu|options)\b",
     r"\b(?:comprends?|comprend) (?:pas|rien)\b|\bpas compris\b|\bmal compris\b|don't (?:understand|get it)\b",
     r"\bcomment (?:ca|cela) (?:marche|fonctionne)\b|\bhow does (?:this|it) work\b|\bwhat can (?:you|i) do\b",
+    r"\b(?:m'aider|help me|les commandes|the commands|un robot|a robot|a bot|ca sert a quoi|c'est quoi ce bot)\b",
 )
+# Walk-ins are a question about the clinic, although the words name an appointment ("sans rendez-vous").
+_WALK_IN = (r"\bsans[- ](?:rendez-vous|rdv)\b|\bwalk-?ins?\b",)
 _CLINIC_INFO = (
     r"\b(?:adresse|address|ou (?:etes|est)[- ]vous|ou vous etes|ou se trouve|where are you|where is the clinic"
     r"|located|heures? d'ouverture|vos heures|horaires?|opening hours|your hours|business hours)\b",
     r"\b(?:(?:etes|est)[- ]vous|vous etes|are you|is the clinic|la clinique est) (?:ouverts?|open|fermee?s?|closed)\b",
     r"\b(?:ouvr\w+|ferm\w+|open|close)(?: vous)? (?:a|at) quelle heure\b|\bwhat time do you (?:open|close)\b",
+    # practical questions about the clinic: answered with its address, hours and phone (staff know the rest)
+    r"\b(?:stationnement|parking|situes?|metro|entrance|entree|accessible|wheelchair|fauteuil roulant"
+    r"|carte soleil|ramq|health card|carte d'assurance maladie|pharmac\w*|ascenseur|elevator)\b",
+    r"\b(?:ouvert\w*|fermee?s?|open|closed?)\b(?:\W+[\w'-]+){0,3}?\W+(?:le|les|on|for|pour|sundays?|saturdays?"
+    r"|dimanches?|samedis?|weekends?|lunch|diner|midi)\b",
+    r"\b(?:vous etes|you are|you're|is the clinic) (?:ou|where|located)\b|\bc'est ou\b",
+    r"\bwhere(?:'s| is) (?:the|your)\b",
 )
 _THANKS = (r"\b(?:merci|thanks|thank you|remercie)\b|🙏",)
 _GREETING = (r"\b(?:bonjour|bonsoir|bon matin|allo|salut|hi|hello|hey|good (?:morning|afternoon|evening))\b",)
+_INSULT_OR_SPAM = (
+    r"\b(?:fuck\w*|shit|cave|nono|imbecile|idiot|stupid|useless|inutile|robot inutile|calisse|tabarnak|osti)\b",
+    r"\b(?:wrong number|mauvais numero|trompe de numero|espanol|hablan|crypto|promo|gagnez|earn \$|winner)\b",
+    r"^\W*(?:lol|mdr|haha+|hehe+|ptdr)\W*$",
+)
 _UNRELATED_TOPIC = (
     r"\b(?:meteo|weather|wifi|wi-fi|mot de passe|password|vendez|vendre|sell|masques?|masks?|prix|price|cost|combien"
     r"|stationnement|parking|pizza|blague|joke|emploi|job|hockey|bitcoin|loto|lottery|restaurant|recette|recipe"
@@ -222,6 +276,7 @@ _RULES = (
     _rule(Intent.RESTART, _RESTART),
     _rule(Intent.RESCHEDULE, _RESCHEDULE),
     _rule(Intent.BOOK, _WAITING_LIST),
+    _rule(Intent.CLINIC_INFO, _WALK_IN),
     _rule(Intent.CANCEL, _CANCEL),
     _rule(Intent.MY_APPOINTMENTS, _MY_APPOINTMENTS),
     _rule(Intent.BOOK, _BOOK),
@@ -234,6 +289,7 @@ _RULES = (
     _rule(Intent.HELP, _HELP),
     _rule(Intent.THANKS, _THANKS),
     _rule(Intent.GREETING, _GREETING),
+    _rule(Intent.OUT_OF_SCOPE, _INSULT_OR_SPAM),
     _rule(Intent.OUT_OF_SCOPE, _UNRELATED_TOPIC),
 )
 _KEYWORD_INTENTS = {

@@ -51,7 +51,8 @@ _REFUSES_A_LANGUAGE = re.compile(
 )
 _OTHER_LANGUAGE: dict[Language, Language] = {"en": "fr", "fr": "en"}
 _ASKS_FOR_A_LANGUAGE = re.compile(
-    r"\b(?:in|en|speak|parle[rz]?|talk|write|ecrire|ecrivez|text)\b[\w' -]{0,15}?\b(english|anglais|francais|french)\b"
+    r"\b(?:in|en|speak|parle[rz]?|talk|write|ecrire|ecrivez|text|switch|prefer|prefere|change)\b[\w' -]{0,15}?"
+    r"\b(english|anglais|francais|french)\b"
     r"|\b(english|anglais|francais|french) (?:please|svp|stp)\b"
 )
 _LANGUAGE_NAMES: dict[str, Language] = {

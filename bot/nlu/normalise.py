@@ -48,6 +48,8 @@ _SHORTHAND = {
     "jai": "j'ai",
     "jaimerais": "j'aimerais",
     "jveux": "je veux",
+    "jannule": "j'annule",
+    "nvm": "never mind",
     "jvoudrais": "je voudrais",
     "jpeux": "je peux",
     "jsais": "je sais",

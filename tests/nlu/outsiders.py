@@ -47,10 +47,14 @@ def _days(label: Mapping[str, Any]) -> tuple[date | None, date | None]:
     return first, label.get("last_day", first)
 
 
+#: Labels the bot has one intent for: any "no" to a question that is not a yes/no one drops the request, so
+#: "laisse faire" and "non" lead to the same.
+_SAME_INTENT = {"nevermind": "no"}
+
 # Each field: what the row says, and what the understanding says, in comparable form.
 Field = tuple[Callable[[Row], object], Callable[[Understanding], object]]
 FIELDS: dict[str, Field] = {
-    "intent": (lambda r: str(r["intent"]), lambda u: str(u.intent)),
+    "intent": (lambda r: _SAME_INTENT.get(str(r["intent"]), str(r["intent"])), lambda u: str(u.intent)),
     "language": (lambda r: r["lang"], lambda u: u.language),
     "urgency": (lambda r: r.get("urgency"), lambda u: str(u.urgency) if u.urgency else None),
     "keyword": (lambda r: r.get("keyword"), lambda u: str(u.keyword) if u.keyword else None),
