@@ -31,14 +31,13 @@ NAMES_USED = CodeNames(
         "utter_cancelled",
         "utter_cancel_failed",
         "utter_rescheduled",
-        "utter_unknown_practitioner",
     ),
 )
 
 
 class ActionSearchSlots(BotAction):
     """Offer up to three free slots for what the patient wishes, or the one they named exactly (chosen at once, to
-    confirm), or the nearest ones with why nothing fits; a practitioner the clinic does not have is said so."""
+    confirm), or the nearest ones with why nothing fits."""
 
     action_name = "action_search_slots"
 
@@ -46,9 +45,6 @@ class ActionSearchSlots(BotAction):
         clinic = self.clinic_of(tracker)
         wish = Wish.from_json(tracker.get_slot(WISH_SLOT))
         events: list[dict[str, Any]] = []
-        if tracker.get_slot("unknown_practitioner"):
-            dispatcher.utter_message(response="utter_unknown_practitioner")
-            events.append(SlotSet("unknown_practitioner", None))
         if tracker.get_slot("same_practitioner"):
             wish = self._with_the_same_practitioner(tracker, clinic, wish)
             events += [SlotSet("same_practitioner", None), SlotSet(WISH_SLOT, wish.to_json())]
@@ -162,8 +158,11 @@ class ActionListAppointments(BotAction):
         chosen = shown[0] if len(shown) == 1 else named_day[0] if len(named_day) == 1 else None
         if chosen is not None:
             events.append(SlotSet("chosen_appointment", chosen.appointment_id))
-            moved_to = _the_other_day(chosen.start.astimezone(clinic.zone).date(), wish)
-            if moved_to is not None:  # "déplace celui de jeudi à vendredi": the wish is for Friday
+            held_at = chosen.start.astimezone(clinic.zone)
+            moved_to = _the_other_day(held_at.date(), wish) or wish
+            if tracker.get_slot("same_time"):  # "pour jeudi, même heure": at the time of the appointment moved
+                moved_to = moved_to.amended(Wish(at=held_at.time()))
+            if moved_to != wish:  # "déplace celui de jeudi à vendredi": the wish is for Friday
                 events.append(SlotSet(WISH_SLOT, moved_to.to_json()))
         return events
 

@@ -44,7 +44,7 @@ CONVERSATION_TIMEOUT_S = 30 * 60
 MAX_REPROMPTS = 2
 NAMES_USED = CodeNames(
     __name__,
-    responses=("utter_which_date", "utter_health_note"),
+    responses=("utter_which_date", "utter_health_note", "utter_unknown_practitioner"),
     flows=(
         "pattern_timeout",
         "pattern_cannot_handle",
@@ -282,14 +282,18 @@ class Engine:
             slots["date_choices"] = self._date_choices(understanding.when)
         self._note_whom(turn)
 
-    @staticmethod
-    def _note_whom(turn: _Turn) -> None:
-        """What the message says of whom that the wish cannot hold: a name the clinic does not have, "the same one"."""
+    def _note_whom(self, turn: _Turn) -> None:
+        """What the message says of whom that the wish cannot hold: a name the clinic does not have (said so at
+        once, with the clinic's practitioners: never silently replaced), "the same one", "the same time"."""
         understanding, slots = turn.understanding, turn.conversation.slots
         if understanding.unknown_practitioner:
-            slots["unknown_practitioner"] = understanding.unknown_practitioner
+            unknown = {"unknown_practitioner": understanding.unknown_practitioner}
+            renderer = self._renderer(turn.context)
+            turn.replies.append(renderer.render("utter_unknown_practitioner", unknown, turn.conversation.language))
         if understanding.same_practitioner:
             slots["same_practitioner"] = True
+        if understanding.same_time:
+            slots["same_time"] = True
 
     # ----- slot filling ---------------------------------------------------------------------------------------
     def _fill(self, turn: _Turn, slot: str) -> bool:
@@ -354,7 +358,7 @@ class Engine:
         if current is None or not _names_a_wish(understanding):
             return False
         amended = current.amended(wish_of(understanding))
-        if amended == current and not understanding.same_practitioner:
+        if amended == current and not (understanding.same_practitioner or understanding.unknown_practitioner):
             return False
         if not self._rewind_to(turn.conversation, WISH_SLOT):
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -135,6 +136,10 @@ def week_hours(clinic: ClinicConfig, language: str) -> str:
     return "; ".join(parts)
 
 
+#: A sentence's period after an abbreviation's ("p.m..", "dim..").
+_DOUBLED_PERIOD = re.compile(r"(?<=[a-z]\.)\.(?!\.)")
+
+
 class _OnDemand(Mapping[str, str]):
     """Placeholder values worked out the first time a response asks for one: most responses use two or three."""
 
@@ -244,7 +249,7 @@ class Renderer:
         """The reply for `response`: the first variant whose condition holds, filled in, with its options."""
         variant = self._variant(response, slots)
         text = variant.text(language, spoken=self.spoken).format_map(self.variables(slots, extra or {}, language))
-        text = text.replace("a.m..", "a.m.").replace("p.m..", "p.m.")  # "until 5:00 p.m." ends the sentence
+        text = _DOUBLED_PERIOD.sub("", text)  # "until 5:00 p.m." or "fermée sam., dim." ending a sentence
         options = (
             tuple(self.option_label(o, language) for o in slots.get(variant.options) or []) if variant.options else ()
         )

@@ -260,7 +260,7 @@ _INSULT_OR_SPAM = (
 )
 _UNRELATED_TOPIC = (
     r"\b(?:meteo|weather|wifi|wi-fi|mot de passe|password|vendez|vendre|sell|masques?|masks?|prix|price|cost|combien"
-    r"|stationnement|parking|pizza|blague|joke|emploi|job|hockey|bitcoin|loto|lottery|restaurant|recette|recipe"
+    r"|pizza|blague|joke|hockey|bitcoin|loto|lottery|restaurant|recette|recipe"
     r"|film|movie|netflix|taxi|uber|autobus|adresse|address|ouvert\w*|open)\b",
 )
 

@@ -109,3 +109,5 @@ class Understanding:
     reaction: bool = False
     #: The message speaks of a symptom or a medicine, whatever it asks ("j'ai mal à la gorge, un rdv demain?").
     health_concern: bool = False
+    #: "même heure", "same time": the time of the appointment being moved.
+    same_time: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -15,6 +16,7 @@ from bot.nlu.picks import find_pick, find_pick_time
 from bot.nlu.practitioners import Whom, read_whom
 from bot.nlu.safety import find_urgency
 
+_SAME_TIME = re.compile(r"\b(?:(?:a |a la )?meme heure|(?:at )?the same time|same hour)\b")
 # Dates, picks and intents are read in the first characters only, so that a pasted essay costs no more than an
 # SMS; red flags are searched in the whole message.
 ANALYSED_CHARACTERS = 500
@@ -56,6 +58,7 @@ def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[s
         unknown_practitioner=whom.unknown,
         reaction=reaction is not None,
         health_concern=mentions_health(head),
+        same_time=_SAME_TIME.search(head) is not None,
     )
 
 
