@@ -104,7 +104,7 @@ def _search(
     asked = [None] if everyone else [p.id for p in people]
     # A time or a window is filtered here, out of many; otherwise a practitioner has one slot at a time, so this
     # many hold OFFERED distinct times when there are that many.
-    timed = any((wish.at, wish.after, wish.before))
+    timed = any((wish.at, wish.after, wish.before, wish.latest))
     limit = CANDIDATES if timed else OFFERED * (len(clinic.practitioners) if everyone else 1)
     found: list[OfferedSlot] = []
     for practitioner in asked:
@@ -142,10 +142,12 @@ def _matching(
     return [slot for slot in _search(scheduler, clinic, people, days, wish, now) if _fits_time(slot, wish, clinic)]
 
 
-def _exact_slot(found: Iterable[OfferedSlot], wish: Wish, clinic: ClinicConfig) -> OfferedSlot | None:
-    """The free slot at exactly the wished day and time, when the wish names both."""
+def _exact_slot(found: Sequence[OfferedSlot], wish: Wish, clinic: ClinicConfig) -> OfferedSlot | None:
+    """The free slot at exactly the wished day and time (or that day's last one), when the wish names them."""
     if not wish.is_exact:
         return None
+    if wish.latest and wish.at is None:
+        return max(found, key=lambda slot: slot.start, default=None)
     return next((slot for slot in found if _local_time(slot, clinic) == wish.at), None)
 
 
@@ -158,6 +160,10 @@ def _ranked(found: Sequence[OfferedSlot], wish: Wish, clinic: ClinicConfig) -> l
     """The slots to show first: around the wished time when there is one (earliest days first), else the
     earliest; in time order."""
     distinct = _distinct_times(found)
+    if wish.latest:  # the last ones of the day, latest first in the search, offered in time order
+        return sorted(
+            sorted(distinct, key=lambda s: s.start.astimezone(clinic.zone).time())[-OFFERED:], key=lambda s: s.start
+        )
     if wish.at is None:
         return distinct[:OFFERED]
     wanted = _minutes(wish.at)

@@ -25,6 +25,7 @@ class Wish:
     after: time | None = None  # starting at this time or later
     before: time | None = None  # starting before this time
     earliest: bool = False
+    latest: bool = False  # the last slot of the day
     practitioner: str | None = None
     role: Role | None = None
     gender: Gender | None = None
@@ -32,7 +33,7 @@ class Wish:
     @property
     def says_when(self) -> bool:
         """Whether it says anything about when: a search can be made from it without asking."""
-        return any((self.first_day, self.part_of_day, self.at, self.after, self.before, self.earliest))
+        return any((self.first_day, self.part_of_day, self.at, self.after, self.before, self.earliest, self.latest))
 
     @property
     def says_whom(self) -> bool:
@@ -41,8 +42,9 @@ class Wish:
 
     @property
     def is_exact(self) -> bool:
-        """One day and one time: a slot that is free then can be confirmed at once rather than offered."""
-        return self.first_day is not None and self.first_day == self.last_day and self.at is not None
+        """One day and one time (or its last slot): a slot free then can be confirmed at once rather than offered."""
+        one_day = self.first_day is not None and self.first_day == self.last_day
+        return one_day and (self.at is not None or self.latest)
 
     def amended(self, change: Wish) -> Wish:
         """This wish with the constraints `change` names, keeping the others where they still fit."""
@@ -59,7 +61,9 @@ class Wish:
             wish = replace(wish, after=change.after, before=change.before, at=None)
             wish = replace(wish, part_of_day=_part_overlapping(wish.part_of_day, change.after, change.before))
         if change.earliest:
-            wish = replace(wish, earliest=True)
+            wish = replace(wish, earliest=True, latest=False)
+        if change.latest:
+            wish = replace(wish, latest=True, earliest=False, at=None)
         if change.practitioner is not None:
             wish = replace(wish, practitioner=change.practitioner, role=None, gender=None)
         elif change.role is not None or change.gender is not None:
@@ -76,6 +80,7 @@ class Wish:
             "after": _clock(self.after),
             "before": _clock(self.before),
             "earliest": self.earliest or None,
+            "latest": self.latest or None,
             "practitioner": self.practitioner,
             "role": self.role,
             "gender": self.gender,
@@ -102,6 +107,7 @@ class Wish:
             after=clock("after"),
             before=clock("before"),
             earliest=bool(data.get("earliest")),
+            latest=bool(data.get("latest")),
             practitioner=data.get("practitioner"),
             role=data.get("role"),
             gender=data.get("gender"),

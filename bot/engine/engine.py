@@ -94,6 +94,7 @@ def wish_of(understanding: Understanding) -> Wish:
         after=when.after,
         before=when.before,
         earliest=when.earliest,
+        latest=when.latest,
         practitioner=understanding.practitioner,
         role=understanding.role,
         gender=understanding.gender,

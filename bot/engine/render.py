@@ -91,6 +91,8 @@ def when_label(wish: Wish | None, today: date, language: str) -> str:
             words.append(_ANY_DAY_PART[part] if language == "fr" else f"in the {label}")
     if wish.earliest and not words:
         words.append("dès que possible" if language == "fr" else "as soon as possible")
+    if wish.latest:
+        words.append("en fin de journée" if language == "fr" else "late in the day")
     if wish.at:
         words.append(("vers " if language == "fr" else "around ") + clock(wish.at, language))
     words += _window_words(wish, language)

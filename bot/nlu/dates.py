@@ -95,6 +95,23 @@ _EARLIEST = re.compile(
     r"|\b(?:asap|first available|next available|earliest|soonest|as soon as possible|any ?time|whenever|first thing)\b"
     r"|\b(?:plus tot|earlier)\b"
 )
+_REFUSED_PART = re.compile(
+    r"\b(?:pas|not|no|jamais|never|sauf|except|anything but)\b (?:le |la |en |l'|dans l'|in the |the |du )?"
+    r"(?:(?P<morning>matin|matinee|avant-midi|am|morning)|(?P<afternoon>apres-midi|aprem|pm|afternoon)"
+    r"|(?P<evening>soir|soiree|evening))\b"
+)
+#: The start times left when a part of the day is refused.
+_WINDOW_WITHOUT: dict[str, tuple[time | None, time | None]] = {
+    "morning": (time(12), None),
+    "afternoon": (None, time(12)),
+    "evening": (None, time(17)),
+}
+#: The last slot of the day: "le dernier rdv de la journée", "the latest you have", "le plus tard possible".
+_LATEST = re.compile(
+    r"\b(?:le (?:tout )?dernier|la (?:toute )?derniere|the (?:very )?(?:latest|last))\b(?: [\w'-]+){0,3}?"
+    r" (?:de la journee|du jour|of the day|you have|you've got|possible|disponible|available)\b"
+    r"|\b(?:le plus tard possible|aussi tard que possible|as late as possible|the latest)\b"
+)
 # A message names a few days at most; reading more would only cost time (dateparser takes about 1 ms a call).
 _MOST_MATCHES_PER_RULE = 3
 # Months searched for "jeudi le 10" before calling it ambiguous.
@@ -400,7 +417,11 @@ def find_when(normalised: str, today: date) -> When | None:
     """
     text = _POLITE_WISHES.sub(lambda wish: " " * len(wish[0]), normalised)
     text = blank_times_in_passing(text)
+    refused_part, text = _refused_part_of_day(text)
+    latest = _LATEST.search(text) is not None
     after, before, text = find_window(text)
+    if refused_part is not None and after is None and before is None:  # "pas le matin": from noon on
+        after, before = refused_part
     at, text = find_clock_time(text)
     part_of_day = find_part_of_day(text)
     earliest = _EARLIEST.search(text) is not None
@@ -418,7 +439,7 @@ def find_when(normalised: str, today: date) -> When | None:
     past = None if readings else _past_day(text, today)
     ranges = [reading for reading in readings if isinstance(reading, _Range)] + ([past] if past else [])
     choices = tuple(dict.fromkeys(day for reading in readings if isinstance(reading, _Choice) for day in reading.dates))
-    if not (ranges or choices or part_of_day or at or earliest or after or before):
+    if not (ranges or choices or part_of_day or at or earliest or after or before or latest):
         return None
     return When(
         first_day=min((reading.first for reading in ranges), default=None),
@@ -429,7 +450,18 @@ def find_when(normalised: str, today: date) -> When | None:
         earliest=earliest,
         after=after,
         before=before,
+        latest=latest,
     )
+
+
+def _refused_part_of_day(text: str) -> tuple[tuple[time | None, time | None] | None, str]:
+    """A part of the day the patient does not want ("pas le matin", "not in the morning") as the window it leaves,
+    and `text` with it blanked (else "matin" would be read as wanted)."""
+    match = _REFUSED_PART.search(text)
+    if match is None:
+        return None, text
+    part = next(name for name, value in match.groupdict().items() if value)
+    return _WINDOW_WITHOUT[part], blank(text, match.start(), match.end())
 
 
 def load_month_names() -> None:

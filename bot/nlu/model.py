@@ -74,6 +74,8 @@ class When:
     #: "until noon"); "entre 13h et 15h" gives both.
     after: time | None = None
     before: time | None = None
+    #: The last slot of the day: "le dernier rdv de la journée", "the latest you have".
+    latest: bool = False
 
 
 @dataclass(frozen=True)
