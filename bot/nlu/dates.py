@@ -12,10 +12,19 @@ is resolved:
 - a weekday and a bare number ("jeudi 9") is that weekday at that hour when the number is 1 to 12 and not the
   weekday's coming date; "jeudi 10" on the week of Thursday the 10th, and "jeudi le 10", are dates;
 - "dans 2 mois" is the same day two months ahead, "le mois prochain" the whole next calendar month;
-- "hier" and "yesterday" are read when asked for ("un rdv hier"), so that the bot can say the day is past.
+- "hier" and "yesterday" are read when asked for ("un rdv hier"), so that the bot can say the day is past;
+- days of the month said in words, as speech transcripts write them ("le vingt-deux décembre", "mardi le
+  quinze", "the twenty first"), are read as their digits would be; "le premier" and "le deux" alone are picks;
+- "avant vendredi", "before the 24th", "avant Noël", "d'ici vendredi", "by Friday" is today to the day before
+  (the holidays start on 25 December); "dans les 2 prochaines semaines", "within two weeks" today to 13 days on;
+- a month named ("en janvier", "in January", "le mois de janvier") is that whole month, the next one on or after
+  today (from today on when it is this month);
+- "la semaine suivante", "the following week" and "pas cette semaine, la suivante" are next week; "pas cette
+  semaine" alone names no day;
+- Québec's "à matin" and "à soir", and "cet aprem", are today (clock.py reads the part of the day).
 
-Several days in one message ("lundi ou mardi", "le 12 ou le 13") give the range from the first to the last; a
-day read for sure outranks a choice between two.
+Several days in one message ("lundi ou mardi", "le 12 ou le 13", "the 16th and 17th") give the range from the
+first to the last; a day read for sure outranks a choice between two; of several deadlines, the earliest holds.
 """
 
 from __future__ import annotations
@@ -69,6 +78,14 @@ _DAYS_FROM_TODAY = {
     "this morning": 0,
     "this afternoon": 0,
     "this evening": 0,
+    # Québec: "à matin" is this morning, "à soir" tonight; "cet aprem" is this afternoon (clock.py reads the part).
+    "a matin": 0,
+    "a'matin": 0,
+    "a soir": 0,
+    "a'soir": 0,
+    "cet aprem": 0,
+    "cet apm": 0,
+    "c't'aprem": 0,
     "demain": 1,
     "tomorrow": 1,
     "apres-demain": 2,
@@ -83,6 +100,78 @@ _SMALL_NUMBERS = {
 _WEEKDAY = "(?:" + "|".join(_WEEKDAYS) + ")"
 _NUMBER = r"(?:\d{1,2}|" + "|".join(_SMALL_NUMBERS) + ")"
 _NEXT_WEEK = r"(?:(?:de )?la semaine prochaine|next week)"
+
+# Months by name, after normalisation, for the month alone ("en janvier") and around a day in words ("the first of
+# January"). "sep" and "sept" are left out: "sept" is also seven ("vingt sept").
+_MONTH_NUMBERS = {
+    **dict.fromkeys(("janvier", "january", "janv", "jan"), 1),
+    **dict.fromkeys(("fevrier", "february", "fevr", "fev", "feb"), 2),
+    **dict.fromkeys(("mars", "march"), 3),
+    **dict.fromkeys(("avril", "april", "avr", "apr"), 4),
+    **dict.fromkeys(("mai", "may"), 5),
+    **dict.fromkeys(("juin", "june", "jun"), 6),
+    **dict.fromkeys(("juillet", "july", "juil", "jul"), 7),
+    **dict.fromkeys(("aout", "august", "aug"), 8),
+    **dict.fromkeys(("septembre", "september"), 9),
+    **dict.fromkeys(("octobre", "october", "oct"), 10),
+    **dict.fromkeys(("novembre", "november", "nov"), 11),
+    **dict.fromkeys(("decembre", "december", "dec"), 12),
+}
+_MONTH_NAME = r"(?:" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)) + r")(?![\w'-])\.?"
+
+# Days of the month in words, with one space between their parts (a text may join them with hyphens), as
+# (day, ordinal). "un" / "one" are left out: "mardi le un" is not said, and "the one" is not a day.
+_FRENCH_UNITS = dict(deux=2, trois=3, quatre=4, cinq=5, six=6, sept=7, huit=8, neuf=9)
+_ENGLISH_UNITS = dict(one=1, two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9)
+_ENGLISH_ORDINAL_UNITS = dict(first=1, second=2, third=3, fourth=4, fifth=5, sixth=6, seventh=7, eighth=8, ninth=9)
+_FRENCH_DAY_NUMBERS = {
+    **_FRENCH_UNITS,
+    **dict(dix=10, onze=11, douze=12, treize=13, quatorze=14, quinze=15, seize=16),
+    **{"dix sept": 17, "dix huit": 18, "dix neuf": 19, "vingt": 20, "vingt et un": 21, "trente": 30},
+    **{f"vingt {word}": 20 + unit for word, unit in _FRENCH_UNITS.items()},
+    "trente et un": 31,
+}
+_ENGLISH_DAY_NUMBERS = {
+    **dict(thirteen=13, fourteen=14, fifteen=15, sixteen=16, seventeen=17, eighteen=18, nineteen=19, twenty=20),
+    **{f"twenty {word}": 20 + unit for word, unit in _ENGLISH_UNITS.items()},
+    **{"thirty": 30, "thirty one": 31},
+}
+_ENGLISH_DAY_ORDINALS = {
+    **_ENGLISH_ORDINAL_UNITS,
+    **dict(tenth=10, eleventh=11, twelfth=12, thirteenth=13, fourteenth=14, fifteenth=15, sixteenth=16),
+    **dict(seventeenth=17, eighteenth=18, nineteenth=19, twentieth=20, thirtieth=30),
+    **{f"twenty {word}": 20 + unit for word, unit in _ENGLISH_ORDINAL_UNITS.items()},
+    "thirty first": 31,
+}
+_DAY_WORDS: dict[str, tuple[int, bool]] = {
+    **{word: (day, False) for word, day in (_FRENCH_DAY_NUMBERS | _ENGLISH_DAY_NUMBERS).items()},
+    **{word: (day, True) for word, day in _ENGLISH_DAY_ORDINALS.items()},
+    "premier": (1, True),
+}
+# Longest first, so that "vingt-deux" is not read as "vingt", nor "dix-sept" as "dix".
+_DAY_WORD = "(?:" + "|".join(word.replace(" ", "[- ]") for word in sorted(_DAY_WORDS, key=len, reverse=True)) + ")"
+_WORD_SEPARATORS = re.compile(r"[- ]+")
+# A number word read as a day only where a number in digits would be, and where it can be no hour nor pick: after a
+# weekday ("mardi le vingt-deux", "tuesday the fifteenth", "lundi vingt et un"), around a month ("le premier
+# janvier", "december twenty first"), after "du" / "au" ("du quinze", "au vingt-neuf"), after "le" / "the" ("le
+# seize", "the twenty first"), or joined to another day ("the sixteenth and seventeenth"). Each case is weighed in
+# `_spoken_day_in_digits`.
+_SPOKEN_DAY = re.compile(
+    rf"(?:\b(?P<weekday>{_WEEKDAY}),?\s+(?P<article>(?:le|the)\s+)?"
+    rf"|\b(?!may\b)(?P<month_before>{_MONTH_NAME})\s+(?:the\s+)?"  # not "you may first call"
+    r"|\b(?P<du_au>du|au)\s+"
+    r"|\b(?P<article_alone>le|the)\s+"
+    r"|(?<![\w'-]))"
+    rf"(?P<word>{_DAY_WORD})(?![\w'-])"
+)
+_MONTH_NEXT = re.compile(rf"\s+(?:de\s+|of\s+)?{_MONTH_NAME}")
+_AU_NEXT = re.compile(rf"\s+au\s+(?:\d{{1,2}}|{_DAY_WORD})(?![\w'-])")
+_DU_BEFORE = re.compile(rf"\bdu\s+(?:\d{{1,2}}(?:er)?|{_DAY_WORD})\s+$")
+_JOINED_TO_A_DAY = re.compile(rf"(?:\d{{1,2}}(?:er|re|st|nd|rd|th)?|{_DAY_WORD})\s*,?\s*(?:and|or|et|ou|&|-)\s*$")
+# Up to 12, a number word right after a weekday may be an hour ("jeudi dix"): it is left as it was said.
+_FIRST_DAY_NOT_AN_HOUR = 13
+# Menus number their options 1 to 9: "le premier", "le deux", "the second" alone are picks, not days.
+_FIRST_DAY_NOT_A_PICK = 10
 # Wishes such as "bonne fin de semaine" or "good morning" name no day or part of the day.
 _POLITE_WISHES = re.compile(
     r"\b(?:bon matin|bon apres-midi|bonne (?:journee|matinee|soiree|apres-midi|fin de semaine|nuit)"
@@ -135,7 +224,14 @@ class _Choice:
     dates: tuple[date, ...]
 
 
-_Reading = _Range | _Choice
+@dataclass(frozen=True)
+class _Before:
+    """A deadline: any day from today to the day before `day` ("avant vendredi", "before Christmas")."""
+
+    day: date
+
+
+_Reading = _Range | _Choice | _Before
 
 
 @dataclass(frozen=True)
@@ -312,6 +408,63 @@ def _day_of_month(match: re.Match[str], context: _Context) -> _Reading | None:
     return _readings(_next_day_of_month(int(match["day"]), context.today))
 
 
+def _day_in_month_named(day: int, month_name: str, today: date) -> date | None:
+    return _next_day_and_month(day, _MONTH_NUMBERS[month_name.rstrip(".")], today)
+
+
+def _two_days(match: re.Match[str], context: _Context) -> _Reading | None:
+    """Two days of the month joined ("the 16th and 17th", "le 16 ou 17", "Dec 16 or 17", "du 15 au 20", "the
+    4th-8th"): the range from one to the other. A span ("au", "to", "-") ends on or after its start ("du 28 au 3" runs
+    into the next month); two days given as a choice are each the next such day."""
+    month = match["month_before"] or match["month_after"]
+    if month is None and match["lead"] is None:  # "2 et 3", "1 or 2": counts, not days
+        return None
+    first, second = int(match["first"]), int(match["second"])
+    if month is not None:
+        start, end = _day_in_month_named(first, month, context.today), _day_in_month_named(second, month, context.today)
+    else:
+        start = _next_day_of_month(first, context.today)
+        span = start is not None and match["joint"] in _SPAN_JOINTS
+        end = _next_day_of_month(second, start if span and start else context.today)
+    if start is None or end is None:
+        return None
+    return _Range(min(start, end), max(start, end))
+
+
+def _named_month(match: re.Match[str], context: _Context) -> _Reading | None:
+    """A month named ("en janvier", "in January", "le mois de janvier 2027"): the whole month, the next one on or
+    after today (this month from today on), or that of the year said."""
+    today, month = context.today, _MONTH_NUMBERS[match["month"].rstrip(".")]
+    coming_year = today.year if month >= today.month else today.year + 1
+    year = int(match["year"]) if match["year"] else coming_year
+    first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    return _Range(today, last) if first <= today <= last else _Range(first, last)
+
+
+def _within(match: re.Match[str], context: _Context) -> _Reading | None:
+    """A span from today ("dans les 2 prochaines semaines", "within two weeks", "in the next 10 days"): today and
+    the days up to its end, 13 days on for two weeks."""
+    count = match["count"] or match["count_after"] or match["count_alone"]
+    if count is None:  # "dans les prochaines semaines" says no length
+        return None
+    days = _number(count) * (7 if match["weeks"] else 1)
+    return _Range(context.today, context.today + timedelta(days=days - 1)) if days else None
+
+
+def _before_a_holiday(match: re.Match[str], context: _Context) -> _Reading | None:
+    """A holiday after "avant", "before", "d'ici" or "by" ("avant Noël", "before the holidays", "avant le jour de
+    l'an"): the next such holiday is the deadline. The holidays ("les fêtes") are counted from Christmas Day, so that
+    the days before them end on Christmas Eve."""
+    if match["eve"]:
+        month, day = 12, 24
+    elif match["new_year"]:
+        month, day = 1, 1
+    else:
+        month, day = 12, 25
+    holiday = _next_day_and_month(day, month, context.today)
+    return _Before(holiday) if holiday is not None else None
+
+
 def _number(text: str) -> int:
     return int(text) if text.isdigit() else _SMALL_NUMBERS[text]
 
@@ -334,6 +487,61 @@ _PAST_DAY_ALONE = re.compile(rf"\W*(?:le |pour |for )?{_PAST_DAYS}\W*")
 _RELATIVE_DAY = re.compile(r"\b(?:" + "|".join(sorted(_DAYS_FROM_TODAY, key=len, reverse=True)) + r")\b")
 _Resolver = Callable[[re.Match[str], _Context], _Reading | None]
 
+# Words that make the day after them a deadline. "Pas avant vendredi" is from Friday on, not before it, and "stop by
+# Friday", "come by tomorrow" are visits on that day.
+_BEFORE_WORD = (
+    r"(?<![\w'-])(?<!pas )(?<!not )(?<!jamais )(?<!never )"
+    r"(?P<before>avant|before|d'ici|(?<!stop )(?<!come )(?<!drop )(?<!swing )(?<!pop )(?<!pass )(?<!stopping )"
+    r"(?<!coming )(?<!dropping )(?<!passing )by)"
+)
+# Ends the text before a day the rules read: "avant [vendredi]", "before [the 24th]", "avant le [8 décembre]".
+_BEFORE_A_DAY = re.compile(_BEFORE_WORD + r"\s+(?:(?:le|la|les|the)\s+)?$")
+# How far back from a day `_BEFORE_A_DAY` looks: its longest match ("d'ici les ") and some blanks.
+_BEFORE_A_DAY_REACH = 24
+_BEFORE_A_HOLIDAY = re.compile(
+    _BEFORE_WORD + r"\s+(?:(?P<eve>la veille de noel|christmas eve)"
+    r"|(?P<new_year>le jour de l'an|(?:the )?new year(?!'?s? eve)(?:'s|s)?(?: day)?)"
+    r"|noel|christmas|xmas|(?:le temps des|les) fetes|the holidays?(?: season)?|holidays)\b"
+)
+#: How two days are joined into a span that ends on or after its start ("du 28 au 3").
+_SPAN_JOINTS = frozenset({"au", "to", "through", "thru", "-"})
+# After a number, words that make it a quantity, not a day: "le vaccin du 18 mois", "le 2 ou 3 jours".
+_QUANTITY_NEXT = (
+    r"(?!\s*(?:jours?|days?|semaines?|weeks?|mois|months?|ans|years?|heures?|hours?|h\b|minutes?|mins?"
+    r"|personnes?|people|fois|times|enfants?|kids?)\b)"
+)
+_TWO_DAYS = re.compile(
+    rf"(?:\b(?P<lead>le|du|the)\s+|\b(?P<month_before>{_MONTH_NAME})\s+(?:the\s+)?)?"
+    r"(?<![\w/.:-])(?P<first>\d{1,2})(?:er|re|st|nd|rd|th)?"
+    r"\s*,?\s*(?P<joint>et|ou|and|or|&|-|au|to|through|thru)\s*(?:le\s+|the\s+)?"
+    rf"(?P<second>\d{{1,2}})(?:er|re|st|nd|rd|th)?(?![\w:/]|[.,]\d){_QUANTITY_NEXT}"
+    rf"(?:\s+(?:de\s+|of\s+)?(?P<month_after>{_MONTH_NAME}))?"
+)
+# A span from today: "dans les 2 prochaines semaines", "in the next two weeks", "within 2 weeks", "d'ici 2 semaines".
+_WITHIN = re.compile(
+    r"\b(?:(?:dans|au cours|durant|pendant|d'ici|within|in|over|during)\s+(?:les|des|the)\s+"
+    rf"(?:(?P<count>{_NUMBER})\s+)?(?:prochaines?|prochains?|next|coming|following)\s+"
+    rf"(?:(?P<count_after>{_NUMBER})\s+)?"
+    r"|(?:within|d'ici|en dedans de|(?:dans|in) (?:moins de|less than))\s+(?:the next\s+)?"
+    rf"(?P<count_alone>{_NUMBER})\s+)"
+    r"(?:(?P<weeks>semaines?|weeks?)|jours?|days?)\b"
+)
+# A month after a word that makes it a time to book in, not a date's ("le 8 janvier" is read before): "en janvier",
+# "in January", "pour janvier", "à janvier", "mes rdv de décembre", "le mois d'août". A bare "d'" is left out: "le 15
+# d'août" is a date this module does not read, not the 15th and August.
+_NAMED_MONTH = re.compile(
+    r"(?<![\w'-])(?:(?:(?:au|le|du|ce) )?mois (?:de |d')|(?:the )?month of |(?:en|in|pour|for|de|during|durant"
+    rf"|pendant|a(?! march| may)) )(?P<month>{_MONTH_NAME})(?:\s+(?P<year>\d{{4}}))?"
+)
+# "Pas cette semaine" is no wish for this week; what may follow names the week wished for ("la suivante"). A weekday
+# after "next" is that day of next week, left to the weekday rule ("not this week, next tuesday").
+_REFUSED_THIS_WEEK = re.compile(
+    r"\b(?:pas|not|non|no)\s+(?:cette semaine|this week)\b"
+    r"(?:\s*[,;.]?\s*(?:mais\s+|but\s+|plutot\s+|rather\s+)?"
+    r"(?P<next>(?:la )?(?:semaine )?(?:suivante|prochaine|d'apres)|celle d'apres"
+    rf"|(?:the )?(?:next|following)(?: one| week)?|the one after|the week after)\b(?!,?\s*{_WEEKDAY}))?"
+)
+
 # Strongest first: each rule blanks what it read, so "jeudi le 10" is not read again as "jeudi" and "le 10".
 _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
     (re.compile(r"(?<![\w/-])(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})(?![\w/-])"), _iso_date),
@@ -341,6 +549,7 @@ _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
         re.compile(r"(?<![\w/.-])(?P<first>\d{1,2})[/-](?P<second>\d{1,2})(?:[/-](?P<year>\d{4}))?(?![\w/.-])"),
         _numeric_date,
     ),
+    (_TWO_DAYS, _two_days),
     (
         re.compile(
             rf"""(?:\b(?P<weekday>{_WEEKDAY}),?\s+(?:le\s+|the\s+)?)?
@@ -357,6 +566,7 @@ _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
         re.compile(rf"\b(?P<weekday>{_WEEKDAY}),?\s+(?:le\s+|the\s+)?(?P<day>\d{{1,2}})(?:er|st|nd|rd|th)?(?![\w:/])"),
         _weekday_and_day_of_month,
     ),
+    (_BEFORE_A_HOLIDAY, _before_a_holiday),
     (_RELATIVE_DAY, _relative_day),
     (
         re.compile(
@@ -365,12 +575,14 @@ _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
         ),
         _weekday,
     ),
+    (_WITHIN, _within),
     (
         re.compile(
             rf"\b(?:(?P<this_week>cette semaine|this week)"
             rf"|(?P<next_weekend>next weekend|(?:la )?fin de semaine prochaine)"
             rf"|(?P<weekend>(?:la )?(?:fin de semaine|weekend|week-end))"
-            rf"|(?P<next_week>(?:la )?semaine prochaine|next week)"
+            rf"|(?P<next_week>(?:la )?semaine (?:prochaine|suivante|d'apres)|next week|the following week"
+            rf"|the week after(?=\s*(?:[,.!?;]|$)))"
             rf"|(?:semaine du|week of(?: the)?) (?P<week_of>\d{{1,2}})(?:st|nd|rd|th)?"
             rf"|(?:dans|in) (?P<weeks>{_NUMBER}) (?:semaines?|weeks?))\b"
         ),
@@ -379,8 +591,36 @@ _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
     (re.compile(rf"\b(?:dans|in) (?P<days>{_NUMBER}) (?:jours?|days?)\b"), _in_days),
     (re.compile(rf"\b(?:dans|in) (?P<months>{_NUMBER}) (?:mois|months?)\b"), _in_months),
     (re.compile(r"\b(?:mois prochain|next month|(?P<this_month>ce mois-ci|this month))\b"), _calendar_month),
-    (re.compile(r"\b(?:le|du|the)\s+(?P<day>\d{1,2})(?:er|st|nd|rd|th)?(?![\w:/])"), _day_of_month),
+    (_NAMED_MONTH, _named_month),
+    (
+        re.compile(rf"\b(?:le|du|the)\s+(?P<day>\d{{1,2}})(?:er|st|nd|rd|th)?(?![\w:/]){_QUANTITY_NEXT}"),
+        _day_of_month,
+    ),
 )
+
+
+def _spoken_day_in_digits(match: re.Match[str]) -> str:
+    """A match of `_SPOKEN_DAY` with its number word in digits when it is a day there, else as it was."""
+    day, ordinal = _DAY_WORDS[_WORD_SEPARATORS.sub(" ", match["word"])]
+    text, start, end = match.string, match.start("word"), match.end("word")
+    if _MONTH_NEXT.match(text, end) or match["article"]:  # "le premier janvier", "lundi le premier"
+        is_day = True
+    elif match["month_before"] or match["weekday"]:  # "december twenty first", "mardi quinze"; not "jeudi dix"
+        is_day = ordinal or day >= _FIRST_DAY_NOT_AN_HOUR
+    elif match["du_au"]:  # "du quinze"; "du premier" only in "du premier au cinq" ("au premier étage" is no day)
+        paired = _AU_NEXT.match(text, end) if match["du_au"] == "du" else _DU_BEFORE.search(text, 0, match.start())
+        is_day = not ordinal or paired is not None
+    elif match["article_alone"]:  # "le seize", "the fifteenth"; not "le deux", "the second"
+        is_day = day >= _FIRST_DAY_NOT_A_PICK
+    else:  # "the sixteenth and seventeenth"
+        is_day = day >= _FIRST_DAY_NOT_A_PICK and _JOINED_TO_A_DAY.search(text, 0, start) is not None
+    return text[match.start() : start] + str(day) if is_day else match[0]
+
+
+def _spoken_days_in_digits(text: str) -> str:
+    """`text` with the days of the month said in words written in digits ("mardi le vingt-deux" -> "mardi le 22"),
+    so that the rules for digits read them. Run once times are read and blanked: "neuf heures" is a time."""
+    return _SPOKEN_DAY.sub(_spoken_day_in_digits, text)
 
 
 def _weekday_hour(text: str, context: _Context) -> tuple[time | None, str]:
@@ -408,12 +648,34 @@ def _past_day(text: str, today: date) -> _Range | None:
     return _one_day(today - timedelta(days=2 if match["day"] in _TWO_DAYS_AGO else 1))
 
 
+def _refused_this_week(text: str, context: _Context) -> tuple[_Range | None, str]:
+    """`text` with "pas cette semaine" blanked, so that "cette semaine" is not read as wished, and the week it names
+    instead ("pas cette semaine, la suivante") as next week."""
+    match = _REFUSED_THIS_WEEK.search(text)
+    if match is None:
+        return None, text
+    next_week = _week_holding(_monday_of_next_week(context.today)) if match["next"] else None
+    return next_week, blank(text, match.start(), match.end())
+
+
+def _as_deadline(reading: _Reading, text: str, start: int) -> _Reading:
+    """`reading`, or the deadline it is when a word such as "avant", "before" or "by" comes right before it (a
+    range's first day is the deadline: "avant la semaine prochaine" ends this Sunday). A choice is left one."""
+    if not isinstance(reading, _Range):
+        return reading
+    before = _BEFORE_A_DAY.search(text, max(0, start - _BEFORE_A_DAY_REACH), start)
+    if before is None:
+        return reading
+    return _Before(reading.first)
+
+
 def find_when(normalised: str, today: date) -> When | None:
     """What a normalised message says about when, or None when it says nothing about it.
 
     Times are read before days, each blanked once read: first the times said in passing ("je finis à 16h"), which
     are dropped, then a window ("après 16h"), then a clock time ("vers 14h"), then a bare hour after a weekday
-    ("jeudi 9"). A past day ("hier") is read only when no other day is named.
+    ("jeudi 9"). Days of the month said in words are written in digits once the times are read ("neuf heures" is a
+    time, "le dix-sept" a day). A past day ("hier") is read only when no other day is named.
     """
     text = _POLITE_WISHES.sub(lambda wish: " " * len(wish[0]), normalised)
     text = blank_times_in_passing(text)
@@ -427,17 +689,24 @@ def find_when(normalised: str, today: date) -> When | None:
     earliest = _EARLIEST.search(text) is not None
     says_today = any(_DAYS_FROM_TODAY[match[0]] == 0 for match in _RELATIVE_DAY.finditer(text))
     context = _Context(today=today, weekday_may_be_today=says_today)
+    text = _spoken_days_in_digits(text)
     if at is None and after is None and before is None:
         at, text = _weekday_hour(text, context)
-    readings: list[_Reading] = []
+    next_week, text = _refused_this_week(text, context)
+    readings: list[_Reading] = [next_week] if next_week else []
     for pattern, resolve in _DAY_RULES:
         for match in islice(pattern.finditer(text), _MOST_MATCHES_PER_RULE):
             reading = resolve(match, context)
             if reading is not None:
-                readings.append(reading)
+                readings.append(_as_deadline(reading, text, match.start()))
                 text = blank(text, match.start(), match.end())
     past = None if readings else _past_day(text, today)
     ranges = [reading for reading in readings if isinstance(reading, _Range)] + ([past] if past else [])
+    # Of several deadlines the earliest holds ("before the holidays, before the 24th" is up to the 23rd); days named
+    # beside it widen the range as any other day does.
+    deadline = min((reading.day for reading in readings if isinstance(reading, _Before)), default=None)
+    if deadline is not None and deadline > today:
+        ranges.append(_Range(today, deadline - timedelta(days=1)))
     choices = tuple(dict.fromkeys(day for reading in readings if isinstance(reading, _Choice) for day in reading.dates))
     if not (ranges or choices or part_of_day or at or earliest or after or before or latest):
         return None

@@ -26,6 +26,18 @@ _SHORTHAND = {
     "apres midi": "apres-midi",
     "apresmidi": "apres-midi",
     "avant midi": "avant-midi",
+    # Weeks: "sem" is only ever "semaine" in a text to a clinic, but "pro" alone is also "professionnel", so it is
+    # expanded only after "semaine" / "sem". A count of weeks ("2 sem") is made plural by `_WEEKS_COUNTED`.
+    "sem": "semaine",
+    "sems": "semaines",
+    "sem pro": "semaine prochaine",
+    "sem prochaine": "semaine prochaine",
+    "semaine pro": "semaine prochaine",
+    "dapres": "d'apres",
+    "dici": "d'ici",
+    "wk": "week",
+    "wks": "weeks",
+    "next wk": "next week",
     "pcq": "parce que",
     "pck": "parce que",
     "jsuis": "je suis",
@@ -99,6 +111,10 @@ _SHORTHAND = {
 _SHORTHAND_WORD = re.compile(
     r"(?<![\w'-])(" + "|".join(re.escape(key) for key in sorted(_SHORTHAND, key=len, reverse=True)) + r")(?![\w'-])"
 )
+# "2 sem", "dans 2 sem", "deux sems": so many weeks, in the plural the week rules read.
+_WEEKS_COUNTED = re.compile(
+    r"(?<![\w'-])([2-9]|[1-9]\d|deux|trois|quatre|cinq|six|two|three|four|five) sems?(?![\w'-])"
+)
 _APOSTROPHES = re.compile(r"[’‘`´ʼ]")
 # Links and markup carry nothing the bot acts on, and their words ("/rdv?id=2") would read as requests.
 _LINK_OR_TAG = re.compile(r"https?://\S*|www\.\S*|<[^<>]{0,200}>")
@@ -115,4 +131,5 @@ def normalise(text: str) -> str:
     """Lowercase, accents stripped, links and markup removed, shorthand expanded, whitespace collapsed."""
     text = _LINK_OR_TAG.sub(" ", strip_accents(text).lower())
     text = _SPACES.sub(" ", _APOSTROPHES.sub("'", text)).strip()
+    text = _WEEKS_COUNTED.sub(r"\1 semaines", text)
     return _SHORTHAND_WORD.sub(lambda match: _SHORTHAND[match.group(1)], text)

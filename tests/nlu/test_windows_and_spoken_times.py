@@ -158,7 +158,8 @@ def test_a_bare_number_that_is_a_quantity_is_no_window(text: str) -> None:
 
 def test_a_bare_number_before_a_month_or_after_le_is_a_day() -> None:
     assert when_of("après 15 décembre") == on(date(2026, 12, 15))
-    assert when_of("avant le 10") == on(THURSDAY)
+    # "avant le 10" is a deadline: from today up to the 9th (the 10 is no hour).
+    assert when_of("avant le 10") == When(first_day=MONDAY, last_day=date(2026, 12, 9))
 
 
 @pytest.mark.parametrize(
