@@ -14,7 +14,7 @@ A bare number is not a time ("j'ai 2 enfants"), except in a window ("after 4"). 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
 
@@ -68,12 +68,46 @@ _ENGLISH_MINUTES |= {f"oh {word}": number for word, number in _ENGLISH_UNITS.ite
 #: "one", "un", "une" said alone are articles or durations ("une heure d'attente") more often than times.
 _ONE_WORDS = frozenset({"un", "une", "one"})
 _RELATIVE_MINUTES = {"quarter": 15, "half": 30, "five": 5, "ten": 10, "twenty": 20, "twenty five": 25}
+_NOON_WORDS = frozenset({"midi", "noon"})
 _SEPARATORS = re.compile(r"[- ]+")
 
 
-def _words(numbers: Mapping[str, int]) -> str:
-    """An alternation of `numbers`' words, longest first so that "dix huit" is not read as "dix"."""
-    return "(?:" + "|".join(word.replace(" ", "[- ]") for word in sorted(numbers, key=len, reverse=True)) + ")"
+def _alternation(words: Iterable[str], separator: str = "[- ]") -> str:
+    """A pattern for any of `words`, the longer tried first so that "dix huit" is not read as "dix"; `separator`
+    stands for the space between a word's parts ("dix-huit", "dix huit").
+
+    Words whose first parts go on with the same rests share one alternative: "vingt", "trente", "quarante" and
+    "cinquante" all go on with "et un", "deux" ... "neuf", written once rather than once per ten, so that the minutes
+    in French words take 200 characters rather than 800. The time grammar is inlined in every pattern that reads a
+    time, and compiling those patterns is most of this module's import time.
+
+    The pattern matches what one alternative per word, sorted longest first, would match, and tries it in the same
+    order: the words found at one place all start the longest of them, an alternative tries its longer rests before
+    its first part alone, and it comes after those whose first parts begin with one of its own ("cinquante" before
+    "cinq", which is checked).
+    """
+    rests_by_first: dict[str, list[str]] = {}
+    for word in words:
+        first, _, rest = word.partition(" ")
+        rests_by_first.setdefault(first, []).append(rest)
+    firsts_by_rests: dict[tuple[str, ...], list[str]] = {}
+    for first, rests in rests_by_first.items():
+        firsts_by_rests.setdefault(tuple(sorted(rests)), []).append(first)
+    alternatives: list[str] = []
+    tried: list[str] = []
+    for shared_rests, firsts in sorted(firsts_by_rests.items(), key=lambda item: -max(map(len, item[1]))):
+        if any(first.startswith(earlier) for first in firsts for earlier in tried):
+            raise ValueError(f"{firsts} would be read as the shorter words tried before them")
+        tried += firsts
+        firsts_pattern = "|".join(re.escape(first) for first in sorted(firsts, key=len, reverse=True))
+        longer = [rest for rest in shared_rests if rest]
+        if not longer:
+            alternatives.append(firsts_pattern)
+            continue
+        # Greedy: the rests are tried before the first part alone (when that is a word).
+        rests_pattern = f"(?:{separator}{_alternation(longer, separator)})" + ("?" if "" in shared_rests else "")
+        alternatives.append((firsts_pattern if len(firsts) == 1 else f"(?:{firsts_pattern})") + rests_pattern)
+    return "(?:" + "|".join(alternatives) + ")"
 
 
 def _number(numbers: Mapping[str, int], word: str) -> int:
@@ -84,45 +118,48 @@ _MORNING_QUALIFIERS = frozenset({"am", "a.m.", "a.m", "a-m", "du matin", "in the
 _AFTERNOON_QUALIFIERS = frozenset(
     {"pm", "p.m.", "p.m", "p-m", "de l'apres-midi", "de l'aprem", "du soir", "in the afternoon", "in the evening"}
 )
-_QUALIFIER = "|".join(re.escape(q) for q in sorted(_MORNING_QUALIFIERS | _AFTERNOON_QUALIFIERS, key=len, reverse=True))
-
-
-def _minutes_after_the_hour(prefix: str) -> str:
-    """What may follow "9h", "neuf heures" or "midi": "30", "trente", "et demie", "et quart", "moins (le) quart"."""
-    return (
-        rf"(?:\s*(?P<{prefix}_minutes>\d{{2}})(?!\d)"
-        rf"|\s+(?P<{prefix}_word_minutes>{_words(_FRENCH_MINUTES)})"
-        rf"|\s+et\s+(?P<{prefix}_plus>demie?|quart)"
-        rf"|\s+moins\s+(?:le\s+)?(?P<{prefix}_minus>quart|{_words(_FRENCH_MINUTES)}))?"
-    )
-
-
-# One grammar for a time, with named groups for `_reading`; each form is one alternative.
-_TIME_FORMS = (
-    # 14h30, 14 h 30, 9h, 10 heures et demie, 10h moins quart, 14:30, 10 o'clock; a bare 4 (a time in a window only)
-    r"(?P<digits>\d{1,2})(?:(?P<digit_mark>\s*h(?:eures?)?)"
-    + _minutes_after_the_hour("digit")
-    + r"|:(?P<colon>\d{2})|\s*(?P<digit_oclock>o'clock))?",
-    # dix heures, onze heures trente, neuf heures et demie, dix heures moins quart
-    rf"(?P<french_hour>{_words(_FRENCH_HOURS)})\s+heures?" + _minutes_after_the_hour("french"),
-    # midi, midi et demi, midi et quart, midi moins quart
-    r"(?P<noon>midi|noon)" + _minutes_after_the_hour("noon"),
-    # half past nine, quarter to three, ten past 9
-    r"(?P<relative>quarter|half|twenty[- ]five|twenty|ten|five)\s+(?P<relation>past|to|of)\s+"
-    rf"(?P<relative_hour>{_words(_ENGLISH_HOURS)}|noon|\d{{1,2}})",
-    # two thirty, nine oh five, ten o'clock; a bare "four" (a time in a window only)
-    rf"(?P<english_hour>{_words(_ENGLISH_HOURS)})"
-    rf"(?:\s+(?P<english_oclock>o'clock)|\s+(?P<english_minutes>{_words(_ENGLISH_MINUTES)}))?",
-    # a bare "dix" (a time in a window only: "pas avant dix")
-    rf"(?P<french_bare>{_words(_FRENCH_BARE_HOURS)})",
+# Sorted, so that the pattern is the same in every process (a frozenset's order is not).
+_QUALIFIER = _alternation(sorted(_MORNING_QUALIFIERS | _AFTERNOON_QUALIFIERS), " ")
+_FRENCH_MINUTE_WORDS = _alternation(_FRENCH_MINUTES)
+# What may follow "9h", "neuf heures" or "midi": "30", "trente", "et demie", "et quart", "moins (le) quart", "moins
+# dix". The alternatives start differently (a digit, "et", "moins", a number word), so their order does not matter.
+_MINUTES_AFTER_THE_HOUR = (
+    r"(?:\s*(?P<minutes>\d{2})(?!\d)"
+    r"|\s+et\s+(?P<plus>demie?|quart)"
+    r"|\s+moins\s+(?:le\s+)?(?P<quarter_to>quart)"
+    rf"|\s+(?P<minus>moins\s+(?:le\s+)?)?(?P<word_minutes>{_FRENCH_MINUTE_WORDS}))?"
 )
-_TIME = "(?:" + "|".join(_TIME_FORMS) + rf")(?:\s*(?P<qualifier>{_QUALIFIER}))?"
+
+# One grammar for a time, with named groups for `_reading`; each form is one alternative, save that "9h", "dix
+# heures" and "midi" share the minutes that may follow them. Forms that start alike are tried in the order one
+# alternative per form would be: "9h" and its minutes, then "9:30" or "9 o'clock", then "9" alone.
+_TIME_FORMS = (
+    # 14h30, 14 h 30, 9h, 10 heures et demie, 10h moins quart; dix heures, onze heures trente, neuf heures et demie,
+    # dix heures moins quart; midi, midi et demi, midi et quart, midi moins quart: the same minutes follow all three
+    r"(?:(?P<marked_digits>\d{1,2})(?P<digit_mark>\s*h(?:eures?)?)"
+    rf"|(?P<french_hour>{_alternation(_FRENCH_HOURS)})\s+heures?"
+    rf"|(?P<noon>{_alternation(sorted(_NOON_WORDS))}))" + _MINUTES_AFTER_THE_HOUR,
+    # 14:30, 10 o'clock; a bare 4 (a time in a window only)
+    r"(?P<digits>\d{1,2})(?::(?P<colon>\d{2})|\s*(?P<digit_oclock>o'clock))?",
+    # half past nine, quarter to three, ten past 9
+    rf"(?P<relative>{_alternation(_RELATIVE_MINUTES)})\s+(?P<relation>past|to|of)\s+"
+    rf"(?P<relative_hour>{_alternation(_ENGLISH_HOURS)}|noon|\d{{1,2}})",
+    # two thirty, nine oh five, ten o'clock; a bare "four" (a time in a window only)
+    rf"(?P<english_hour>{_alternation(_ENGLISH_HOURS)})"
+    rf"(?:\s+(?P<english_oclock>o'clock)|\s+(?P<english_minutes>{_alternation(_ENGLISH_MINUTES)}))?",
+    # a bare "dix" (a time in a window only: "pas avant dix")
+    rf"(?P<french_bare>{_alternation(_FRENCH_BARE_HOURS)})",
+)
+# A time starts with a digit or with the first letter of a word a form starts with (`_FIRST_WORDS`, to be kept with
+# the forms). Looking at that first fails at once at most places in a text, quicker than trying each form there.
+_FIRST_WORDS = (_FRENCH_HOURS, _NOON_WORDS, _RELATIVE_MINUTES, _ENGLISH_HOURS, _FRENCH_BARE_HOURS)
+_FIRST_LETTERS = "".join(sorted({word[0] for words in _FIRST_WORDS for word in words}))
+_TIME = rf"(?=[\d{_FIRST_LETTERS}])(?:" + "|".join(_TIME_FORMS) + rf")(?:\s*(?P<qualifier>{_QUALIFIER}))?"
 # The same grammar without group names, to be used several times in one pattern (the two ends of "entre 9h et 11h").
 _ANY_TIME = re.sub(r"\(\?P<\w+>", "(?:", _TIME)
-_TIME_PARTS = re.compile(_TIME)
-# A clock time standing alone: not part of a number, a date or a word ("514-555-0199", "10/12", "9ieme").
+# A clock time standing alone: not part of a number, a date or a word ("514-555-0199", "10/12", "9ieme"). Its
+# fullmatch reads a piece of text matched by `_ANY_TIME`: the lookarounds see nothing outside the piece.
 _CLOCK = re.compile(r"(?<![\w:/.-])" + _TIME + r"(?![\w:/])")
-_NOON_WORDS = frozenset({"midi", "noon"})
 # Words after which a time is a length of time: "depuis 2h", "dans deux heures", "ça fait une heure".
 _DURATION_WORDS = frozenset(
     {"depuis", "dans", "pendant", "durant", "fait", "attendu", "attends", "waited", "prend", "prendre", "dure", "durer"}
@@ -149,18 +186,19 @@ class _Reading:
     one: bool  # "une heure", "one" alone: an article or a duration as often as a time
 
 
-def _minutes(parts: re.Match[str], prefix: str) -> tuple[int, int] | None:
+def _minutes(parts: re.Match[str]) -> tuple[int, int] | None:
     """Minutes after the hour and minutes to take off it ("moins quart"), or None when they do not make sense."""
-    if parts[f"{prefix}_minutes"]:
-        return int(parts[f"{prefix}_minutes"]), 0
-    if parts[f"{prefix}_word_minutes"]:
-        return _number(_FRENCH_MINUTES, parts[f"{prefix}_word_minutes"]), 0
-    if parts[f"{prefix}_plus"]:
-        return (15 if parts[f"{prefix}_plus"] == "quart" else 30), 0
-    minus = parts[f"{prefix}_minus"]
-    if minus:
-        taken = 15 if minus == "quart" else _number(_FRENCH_MINUTES, minus)
-        return (0, taken) if taken <= 30 else None  # "dix heures moins quarante" is not said
+    if parts["minutes"]:
+        return int(parts["minutes"]), 0
+    if parts["plus"]:
+        return (15 if parts["plus"] == "quart" else 30), 0
+    if parts["quarter_to"]:
+        return 0, 15
+    if parts["word_minutes"]:
+        amount = _number(_FRENCH_MINUTES, parts["word_minutes"])
+        if not parts["minus"]:
+            return amount, 0
+        return (0, amount) if amount <= 30 else None  # "dix heures moins quarante" is not said
     return 0, 0
 
 
@@ -168,14 +206,15 @@ def _reading(parts: re.Match[str], borrowed_qualifier: str | None = None) -> _Re
     """The time `parts` (a match of `_TIME`) stands for; `borrowed_qualifier` is the "pm" of "between 1 and 3 pm"."""
     marked, noon, word = True, False, ""
     minutes: tuple[int, int] | None
-    if parts["digits"]:
-        hour, marked = int(parts["digits"]), bool(parts["digit_mark"] or parts["colon"] or parts["digit_oclock"])
-        minutes = (int(parts["colon"]), 0) if parts["colon"] else _minutes(parts, "digit")
+    digits = parts["marked_digits"] or parts["digits"]
+    if digits:
+        hour, marked = int(digits), bool(parts["digit_mark"] or parts["colon"] or parts["digit_oclock"])
+        minutes = (int(parts["colon"]), 0) if parts["colon"] else _minutes(parts)
     elif parts["french_hour"]:
         word = parts["french_hour"]
-        hour, minutes = _number(_FRENCH_HOURS, word), _minutes(parts, "french")
+        hour, minutes = _number(_FRENCH_HOURS, word), _minutes(parts)
     elif parts["noon"]:
-        hour, noon, minutes = 12, True, _minutes(parts, "noon")
+        hour, noon, minutes = 12, True, _minutes(parts)
     elif parts["relative"]:
         said_hour = parts["relative_hour"]
         noon = said_hour in _NOON_WORDS
@@ -218,7 +257,7 @@ def _reading(parts: re.Match[str], borrowed_qualifier: str | None = None) -> _Re
 
 def _read(text: str, borrowed_qualifier: str | None = None) -> _Reading | None:
     """The time a piece of text matched by `_ANY_TIME` stands for."""
-    parts = _TIME_PARTS.fullmatch(text)
+    parts = _CLOCK.fullmatch(text)
     return _reading(parts, borrowed_qualifier) if parts else None
 
 
@@ -274,24 +313,51 @@ _THE_APPOINTMENT = re.compile(r"\b(?:rendez-vous|appointment|appt|booking)\s+$")
 _AND = r"\s*(?:\bet\b|\band\b|-|\ba\b|\bto\b)\s*"
 _TO = r"\s*(?:-|\ba\b|\bto\b|\btill\b|\buntil\b|jusqu'a\b)\s*"
 _ONWARD = r"onwards?|and on|and later|or later|et plus|ou plus tard"
+
+
+def _if_matched(branches: Sequence[tuple[str, str]]) -> str:
+    """A pattern for the branch of the first of `branches`' groups to have matched, failing when none has:
+    `(?(a)A|(?(b)B|(?!)))`."""
+    pattern = "(?!)"
+    for group, branch in reversed(branches):
+        pattern = f"(?({group})(?:{branch})|{pattern})"
+    return pattern
+
+
+# A window is words of its kind (or none), a time, and what follows the time in that kind: "entre 9h et 11h", "après
+# 16h", "9h-11h", "10h au plus tôt". The kinds are alternatives before one time rather than each with its own: the
+# time grammar inlined in each kind made a pattern of 67 KB, and compiling it most of this module's import time.
+# What follows the time is chosen by the group of the kind that matched. The engine still tries the kinds in turn,
+# each with every way of reading the time, so the matches are those of one alternative per kind.
 _WINDOW = re.compile(
     r"(?<![\w'-])"
     # "anything after 4", "n'importe quand après 16h": blanked with the window, so that "any time" is not "the earliest"
     r"(?:(?:any ?time|anything|something|n'importe quand|n'importe quelle heure|quelque chose)\s+)?"
-    "(?:"
-    rf"(?:entre|between)\s+(?P<between_first>{_ANY_TIME}){_AND}(?P<between_last>{_ANY_TIME})"
-    rf"|(?:de|from)\s+(?P<from_first>{_ANY_TIME}){_TO}(?P<from_last>{_ANY_TIME})"
-    # "pas avant-midi": normalising joined "avant midi" into the morning, but not before noon is after it.
-    r"|(?P<not_before_noon>(?:pas|jamais) avant-midi)"
-    rf"|(?P<after_word>{_AFTER_WORDS})(?:\s+|(?<='))(?P<after>{_ANY_TIME})"
-    rf"(?P<onward>\s+(?:{_ONWARD})|\s+on(?=\s*(?:[,.!?;]|$)))?"
-    rf"|(?P<before_word>{_BEFORE_WORDS})(?:\s+|(?<='))(?P<before>{_ANY_TIME})"
+    # "pas avant-midi": normalising joined "avant midi" into the morning, but not before noon is after it. (No other
+    # kind matches there, so trying it first changes nothing.)
+    r"(?:(?P<not_before_noon>(?:pas|jamais) avant-midi)"
+    r"|(?:(?P<between_word>entre|between)\s+"
+    r"|(?P<from_word>de|from)\s+"
+    rf"|(?P<after_word>{_AFTER_WORDS})(?:\s+|(?<='))"
+    rf"|(?P<before_word>{_BEFORE_WORDS})(?:\s+|(?<='))"
     # "9h-11h", "2-4pm", "14h à 15h"; "vers 10h30-11h" is about a time, as "vers 14h" is
-    rf"|(?<!vers )(?<!around )(?<!environ )(?<!de )(?<!from )"
-    rf"(?P<range_first>{_ANY_TIME})\s*(?P<range_sep>-|\bto\b|\ba\b)\s*(?P<range_last>{_ANY_TIME})"
-    rf"|(?P<tail_after>{_ANY_TIME})\s+(?:au plus tot|at the earliest|{_ONWARD})"
-    rf"|(?P<tail_before>{_ANY_TIME})\s+(?:au plus tard|at the latest|or earlier|ou plus tot|ou avant)"
-    ")"
+    r"|(?P<range>(?<!vers )(?<!around )(?<!environ )(?<!de )(?<!from ))"
+    # "10h au plus tôt", "4 or later"; "11h au plus tard". These groups and `range` match nothing, only tell the kind.
+    r"|(?P<tail_after>)"
+    r"|(?P<tail_before>))"
+    rf"(?P<first>{_ANY_TIME})"
+    "(?:"
+    + _if_matched((("between_word", _AND), ("from_word", _TO), ("range", r"\s*(?P<range_sep>-|\bto\b|\ba\b)\s*")))
+    + rf"(?P<last>{_ANY_TIME})|"
+    + _if_matched(
+        (
+            ("after_word", rf"(?P<onward>\s+(?:{_ONWARD})|\s+on(?=\s*(?:[,.!?;]|$)))?"),
+            ("before_word", ""),
+            ("tail_after", rf"\s+(?:au plus tot|at the earliest|{_ONWARD})"),
+            ("tail_before", r"\s+(?:au plus tard|at the latest|or earlier|ou plus tot|ou avant)"),
+        )
+    )
+    + "))"
     r"(?![\w:/])"
 )
 # After a bare number, these words make it a quantity or a day, not an hour: "après 2 semaines", "avant 15 déc".
@@ -323,7 +389,7 @@ def _both_ends(first: str, last: str, quantity_next: bool) -> tuple[time, time] 
     if start is None or end is None or (end.bare and quantity_next) or (start.one and start.bare and end.bare):
         return None
     if not start.qualified and end.qualified:
-        qualifier = _TIME_PARTS.fullmatch(last)
+        qualifier = _CLOCK.fullmatch(last)
         borrowed = _read(first, qualifier["qualifier"] if qualifier else None)
         if borrowed is not None and borrowed.at < end.at:
             start = borrowed
@@ -352,26 +418,25 @@ def find_window(text: str) -> tuple[time | None, time | None, str]:
     before: time | None = None
     for match in _WINDOW.finditer(text):
         quantity_next = _NOT_AN_HOUR_NEXT.match(text, match.end()) is not None
-        if (match["from_first"] or match["after_word"] == "from") and _THE_APPOINTMENT.search(text[: match.start()]):
+        if (match["from_word"] or match["after_word"] == "from") and _THE_APPOINTMENT.search(text[: match.start()]):
             continue
         found_after = found_before = None
+        first, last = match["first"], match["last"]
         if match["not_before_noon"]:
             found_after = time(12)
-        elif match["after"]:
+        elif match["after_word"]:
             # "from 2 on" is a window, "from 2" alone the start of an unsaid "from 2 to ..."
             bare_allowed = match["after_word"] not in _NEEDS_A_REAL_TIME or bool(match["onward"])
-            found_after = _single(match["after"], bare_allowed, quantity_next)
-        elif match["before"]:
-            found_before = _single(match["before"], match["before_word"] not in _NEEDS_A_REAL_TIME, quantity_next)
-        elif match["tail_after"] or match["tail_before"]:
-            single = _read(match["tail_after"] or match["tail_before"])
+            found_after = _single(first, bare_allowed, quantity_next)
+        elif match["before_word"]:
+            found_before = _single(first, match["before_word"] not in _NEEDS_A_REAL_TIME, quantity_next)
+        elif match["tail_after"] is not None or match["tail_before"] is not None:  # these groups match ""
+            single = _read(first)
             if single is not None and not single.bare:
-                found_after, found_before = (single.at, None) if match["tail_after"] else (None, single.at)
+                found_after, found_before = (single.at, None) if match["tail_after"] is not None else (None, single.at)
         else:
-            name = next(name for name in ("between", "from", "range") if match[f"{name}_first"])
-            first, last = match[f"{name}_first"], match[f"{name}_last"]
             ends = _both_ends(first, last, quantity_next)
-            if ends and name == "range" and not _stands_alone(first, last, match["range_sep"]):
+            if ends and match["range"] is not None and not _stands_alone(first, last, match["range_sep"]):
                 ends = None
             if ends:
                 found_after, found_before = ends
@@ -416,22 +481,33 @@ def _in_passing(events: str, prepositions: str) -> re.Pattern[str]:
         # "après le travail à 17h30" asks for 17:30: the time is not the event's.
         r"(?P<relation>\b(?:apres|after|avant|before|pendant|during)\s+(?:(?:le|la|les|ma|mon|mes|my|the)\s+|l')?)?"
         rf"\b(?:{events})\b(?:\s+(?!{_ANOTHER_THOUGHT})[\w'-]+){{0,2}}?"
-        rf"\s+(?P<time>(?:{prepositions})\s+{_ANY_TIME}(?:{_RANGE_END}{_ANY_TIME})?|{_ANY_TIME}{_RANGE_END}{_ANY_TIME})"
+        # A time after a preposition, maybe a range ("à 16h", "de 9h à 17h"), or a range without one ("9 to 5"). The
+        # time grammar is written once for both rather than in two alternatives (see `_WINDOW`): with no
+        # preposition, the range must follow, `(?(preposition)|(?!))` failing then.
+        rf"\s+(?P<time>(?:(?P<preposition>{prepositions})\s+)?{_ANY_TIME}"
+        rf"(?:{_RANGE_END}{_ANY_TIME}|(?(preposition)|(?!))))"
         r"(?![\w:/])"
     )
 
 
-_TIMES_IN_PASSING = (
-    _in_passing(_PERSONAL_EVENTS, _PERSONAL_PREPOSITIONS),
-    _in_passing(_OPENING, _OPENING_PREPOSITIONS),
-    _in_passing(_CLOSING, _CLOSING_PREPOSITIONS),
+# Each with a pattern of its events alone: most messages name none, and finding none is quicker than trying the
+# whole pattern at every word.
+_TIMES_IN_PASSING = tuple(
+    (re.compile(rf"\b(?:{events})\b"), _in_passing(events, prepositions))
+    for events, prepositions in (
+        (_PERSONAL_EVENTS, _PERSONAL_PREPOSITIONS),
+        (_OPENING, _OPENING_PREPOSITIONS),
+        (_CLOSING, _CLOSING_PREPOSITIONS),
+    )
 )
 
 
 def blank_times_in_passing(text: str) -> str:
     """`text` without the times it gives of the patient's day or the clinic's hours ("je finis à 16h", "I work until
     5", "vous êtes ouverts jusqu'à 20h"): they are not the appointment's. "Disponible après 17h" is kept: a window."""
-    for pattern in _TIMES_IN_PASSING:
+    for events, pattern in _TIMES_IN_PASSING:
+        if events.search(text) is None:
+            continue
         for match in pattern.finditer(text):
             if not match["relation"]:
                 text = blank(text, match.start("time"), match.end("time"))
