@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,10 +54,13 @@ _KEYWORD_RESPONSES = {
     Keyword.HELP_EN: "utter_keyword_help",
     Keyword.INFO: "utter_keyword_info",
 }
+#: The same, said before the answer to the task the message also asks for.
+_WITH_A_TASK_RESPONSES = {Keyword.OPT_OUT: "utter_opted_out_after_this", Keyword.OPT_IN: "utter_opted_in"}
 NAMES_USED = CodeNames(
     __name__,
     responses=(
         *_KEYWORD_RESPONSES.values(),
+        *_WITH_A_TASK_RESPONSES.values(),
         *UNAVAILABLE_RESPONSES,
         "utter_unavailable_transferring",
         "utter_greet",
@@ -279,7 +282,13 @@ class Assistant:
         if understanding.keyword is not None:
             return self._keyword(conversation, understanding.keyword, context)
         if understanding.intent in _PLAIN_WORD_KEYWORDS:  # "enlevez-moi de la liste", "put me back on the list"
-            return self._keyword(conversation, _PLAIN_WORD_KEYWORDS[understanding.intent], context)
+            keyword = _PLAIN_WORD_KEYWORDS[understanding.intent]
+            if understanding.also_task is None:
+                return self._keyword(conversation, keyword, context)
+            # "annulez mon rdv de jeudi pis arrêtez de m'écrire": recorded at once, and the task goes ahead.
+            said = self._keyword(conversation, keyword, context, _WITH_A_TASK_RESPONSES[keyword])
+            task = self._turn(conversation, replace(understanding, intent=understanding.also_task), context)
+            return replace(task, replies=[*said.replies, *task.replies])
         if conversation.safety is not None:
             if not _moves_on(understanding):
                 # "ok merci" after 911 or 9-8-8: the safety line again, nothing else, until they move on.
@@ -296,12 +305,15 @@ class Assistant:
             reply = self._say(conversation, context, "utter_cannot_handle", conversation.language)
             return BotTurn([reply], language=conversation.language)
 
-    def _keyword(self, conversation: Conversation, keyword: Keyword, context: TurnContext) -> BotTurn:
+    def _keyword(
+        self, conversation: Conversation, keyword: Keyword, context: TurnContext, response: str | None = None
+    ) -> BotTurn:
         if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
             with self.database.autocommit.begin() as connection:
                 set_opted_out(connection, context.patient, keyword is Keyword.OPT_OUT)
         language = {Keyword.HELP_FR: "fr", Keyword.HELP_EN: "en"}.get(keyword, conversation.language)
-        return BotTurn([self._say(conversation, context, _KEYWORD_RESPONSES[keyword], language)], language=language)
+        said = self._say(conversation, context, response or _KEYWORD_RESPONSES[keyword], language)
+        return BotTurn([said], language=language)
 
     def _say(self, conversation: Conversation, context: TurnContext, response: str, language: str) -> Reply:
         speaking = Conversation(language=language, slots=conversation.slots)

@@ -48,7 +48,7 @@ class ActionSearchSlots(BotAction):
         if tracker.get_slot("same_practitioner"):
             wish = self._with_the_same_practitioner(tracker, clinic, wish)
             events += [SlotSet("same_practitioner", None), SlotSet(WISH_SLOT, wish.to_json())]
-        offer = find_slots(self.booking_for(clinic), clinic, wish, self.now_of(tracker))
+        offer = self._offer(tracker, clinic, wish)
         events += [
             SlotSet("offered", [slot_option(s) for s in offer.slots]),
             SlotSet("search_outcome", offer.outcome),
@@ -58,6 +58,17 @@ class ActionSearchSlots(BotAction):
         if offer.exact:
             events.append(SlotSet("chosen_slot", offer.slots[0].slot_id))
         return events
+
+    def _offer(self, tracker: Tracker, clinic: ClinicConfig, wish: Wish) -> Offer:
+        """The offer for the wish; when an appointment is being moved and the wish names no one, its practitioner's
+        slots first (a patient moving a visit keeps their doctor), or anyone's when that practitioner has none."""
+        scheduler, now = self.booking_for(clinic), self.now_of(tracker)
+        moved = _chosen(tracker, "chosen_appointment", "appointments")
+        if moved is not None and not wish.says_whom:
+            kept = find_slots(scheduler, clinic, wish.amended(Wish(practitioner=moved["practitioner"])), now)
+            if kept.outcome == "exact":
+                return kept
+        return find_slots(scheduler, clinic, wish, now)
 
     def _with_the_same_practitioner(self, tracker: Tracker, clinic: ClinicConfig, wish: Wish) -> Wish:
         """The wish with the practitioner of the patient's next appointment here ("la même docteure")."""

@@ -8,7 +8,7 @@ CollectingDispatcher and the events they return.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -44,7 +44,7 @@ CONVERSATION_TIMEOUT_S = 30 * 60
 MAX_REPROMPTS = 2
 NAMES_USED = CodeNames(
     __name__,
-    responses=("utter_which_date", "utter_health_note", "utter_unknown_practitioner"),
+    responses=("utter_which_date", "utter_health_note", "utter_week_hours", "utter_unknown_practitioner"),
     flows=(
         "pattern_timeout",
         "pattern_cannot_handle",
@@ -105,6 +105,12 @@ def _names_a_wish(understanding: Understanding) -> bool:
     """Whether the message says anything about the slot wanted (when or whom)."""
     wish = wish_of(understanding)
     return wish.says_when or wish.says_whom or understanding.same_practitioner
+
+
+def _asks_for_someone_then(understanding: Understanding) -> bool:
+    """Whether the message names both when and whom: a booking request, whatever else it asks."""
+    wish = wish_of(understanding)
+    return wish.says_when and wish.says_whom
 
 
 def _is_a_command(understanding: Understanding) -> bool:
@@ -207,8 +213,9 @@ class Engine:
 
     # ----- deciding what the message does ------------------------------------------------------------------
     def _answer_pending(self, turn: _Turn, step: Step) -> None:
-        conversation, understanding = turn.conversation, turn.understanding
         assert step.collect is not None
+        turn.understanding = self._read_against_offers(turn, step.collect)
+        conversation, understanding = turn.conversation, turn.understanding
         if self._fill(turn, step.collect):
             conversation.reprompts = 0
             self._advance(turn)
@@ -235,6 +242,19 @@ class Engine:
         else:
             self._reprompt(turn)
 
+    def _read_against_offers(self, turn: _Turn, slot: str) -> Understanding:
+        """The message as an answer to the times offered: a lone number that picks none of them is an hour ("ok 8
+        with dr tremblay" after one 8:00 offered is 8:00 with her)."""
+        understanding = turn.understanding
+        options = turn.conversation.slots.get(self.book.slots[slot].options or "") or []
+        offers_times = any("start" in option for option in options)
+        picks_one = understanding.pick is not None and (
+            understanding.pick == LAST_PICK or understanding.pick <= len(options)
+        )
+        if not offers_times or picks_one or understanding.bare_hour is None:
+            return understanding
+        return replace(understanding, when=replace(understanding.when or When(), at=understanding.bare_hour))
+
     def _asks_which_one(self, turn: _Turn, step: Step) -> bool:
         """A yes (or a reaction) to a list of several: the patient must say which one."""
         assert step.collect is not None
@@ -259,6 +279,10 @@ class Engine:
             turn.replies.append(
                 self._renderer(turn.context).render("utter_health_note", {}, turn.conversation.language)
             )
+        if understanding.intent is Intent.CLINIC_INFO and _asks_for_someone_then(understanding):
+            # "jeudi 19h avec julie? vous êtes ouvert jusqu'à 20h?": the week's hours in a line, then the search.
+            turn.replies.append(self._renderer(turn.context).render("utter_week_hours", {}, turn.conversation.language))
+            flow = self.book.triggers[Intent.BOOK]
         self._start_flow(turn, flow)
 
     def _flow_for(self, understanding: Understanding) -> str | None:

@@ -1,7 +1,8 @@
 """Natural-language understanding for patients' SMS and speech, in Québec French and English.
 
-Deterministic and fast: rules and word lists, no model and no network. `understand()` reads a message;
-`warm_up()` loads dateparser's data at start-up.
+Fast and without network: rules and word lists, and a small linear intent model shipped as its weights (trained
+at build time; it decides only where it is sure, and never red flags, keywords or opt-outs). `understand()` reads a
+message; `warm_up()` loads dateparser's data and the model's weights at start-up.
 """
 
 from bot.nlu.language import detect_language

@@ -113,3 +113,8 @@ class Understanding:
     health_concern: bool = False
     #: "même heure", "same time": the time of the appointment being moved.
     same_time: bool = False
+    #: The hour a lone number would be, in a message that says no time ("ok 8 with dr tremblay" is 8:00): the caller
+    #: reads it so only while a list of times is open and the number picks none of it.
+    bare_hour: time | None = None
+    #: The appointment task a STOP or START in words also asks for ("cancel my appointment and stop texting me").
+    also_task: Intent | None = None

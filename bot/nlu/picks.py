@@ -1,5 +1,5 @@
-"""Menu picks ("2", "le 2", "#2", "option 2", "deux", "la deuxième", "second one", "le dernier") and picks by time
-("le 9h15")."""
+"""Menu picks ("2", "le 2", "#2", "option 2", "deux", "la deuxième", "second one", "le dernier"), picks by time
+("le 9h15"), and a number that can only be an hour once a list is open ("ok 8 with dr tremblay")."""
 
 from __future__ import annotations
 
@@ -105,3 +105,21 @@ def find_pick_time(normalised: str) -> time | None:
     """The clock time of a message that is only a time and filler words ("le 9h15 svp", "the 9:15 one")."""
     at, rest = find_clock_time(normalised)
     return at if at is not None and not _meaningful_words(rest, _TIME_FILLERS) else None
+
+
+# A lone number, not part of a date, a time, a list mark or a quantity ("8", not "le 8 déc", "8h", "#8", "8 ans").
+_LONE_NUMBER = re.compile(r"(?<![\w:/#.,-])(1[0-2]|[1-9])(?![\w:/.,-]|\s*(?:h\b|am\b|pm\b|heures?\b|ans?\b|years?\b))")
+_LAST_MORNING_HOUR = 6  # "at 3" at a clinic is 15:00; 7 to 12 are as said
+
+
+def find_bare_hour(normalised: str) -> time | None:
+    """The hour a message's only lone number would be ("ok 8 with dr tremblay" is 8:00, "plutot 3" 15:00).
+
+    Never a pick or a day by itself: the caller uses it only where a list of times is open and the number picks
+    none of it.
+    """
+    numbers = _LONE_NUMBER.findall(normalised)
+    if len(numbers) != 1:
+        return None
+    hour = int(numbers[0])
+    return time(hour + 12 if hour <= _LAST_MORNING_HOUR else hour)

@@ -25,8 +25,9 @@ _EMERGENCY_PATTERNS = (
     # breathing
     r"(?:difficultes?|troubles?|misere|peine|mal) (?:a|de) respir|difficultes? respiratoires?|detresse respiratoire",
     # "je respire plus facilement" and Québec's "je respire pas mal mieux" are good news
-    r"respire (?:mal|pas(?! mal)|plus(?! facilement| mieux| bien)|difficilement)",
-    r"(?:peux|peut|arrive|capable) (?:pas|plus|pu) (?:a )?respirer",
+    r"respire (?:mal|pas(?! mal)|plus(?! facilement| mieux| bien)|pus?\b(?! facilement| mieux| mal mieux)"
+    r"|difficilement)",
+    r"(?:peux|peut|arrive|capable) (?:pas|plus|pus?) (?:a )?respirer",
     r"etouff|manque d'air|souffle court|a bout de souffle",
     r"(?:can't|cannot|can not|unable to) breath|(?:trouble|difficulty|hard|struggling|problems?) (?:to |with )?breath",
     r"short(?:ness)? of breath|can't catch my breath|choking|(?:not|isn't|stopped) breathing",
@@ -44,23 +45,26 @@ _EMERGENCY_PATTERNS = (
     rf"{_SUDDENLY} (?:numbness|weakness|confusion|engourdissement|faiblesse)",
     rf"parle (?:mal|croche|tout croche) {_SUDDENLY}|{_SUDDENLY} (?:il |elle |je )?parle (?:mal|croche)",
     r"(?:misere|difficulte|peine|de la misere) a (?:parler|lever (?:son|sa|mon|ma) (?:bras|jambe))",
-    r"(?:peut|peux|capable) (?:pas|plus|pu) (?:lever|bouger) (?:son|sa|mon|ma|le|la) (?:bras|jambe)",
+    r"(?:peut|peux|capable) (?:pas|plus|pus?) (?:lever|bouger) (?:son|sa|mon|ma|le|la) (?:bras|jambe)",
     r"vue (?:embrouillee|brouillee|trouble)\b.{0,60}(?:engourdi|paralyse|faible)",
     r"(?:engourdi|paralyse)\w* d'un coup|(?:can't|cannot) (?:talk|speak) (?:properly|right)",
     # heavy bleeding
-    r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|trop)|arrete (?:pas|plus|pu) de saigner",
-    r"saign\w* (?:et )?(?:ca )?(?:n')?arrete (?:pas|plus|pu)|sang partout|blood everywhere",
-    r"saign\w*(?: \w+){0,8} (?:ca |et ca |pis ca )?(?:n')?arrete (?:pas|plus|pu)",
+    r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|trop)|arrete (?:pas|plus|pus?) de saigner",
+    r"saign\w* (?:et )?(?:ca )?(?:n')?arrete (?:pas|plus|pus?)|sang partout|blood everywhere",
+    r"saign\w*(?: \w+){0,8} (?:ca |et ca |pis ca )?(?:n')?arrete (?:pas|plus|pus?)",
     r"hemorr?agie|saignements? (?:abondants?|importants?|graves?|majeurs?)|beaucoup de sang",
     r"heavy bleeding|bleeding (?:a lot|heavily|badly|profusely|won't stop)|lots of blood|hemorrhag",
     # loss of consciousness, seizures
-    r"perte de conscience|perdu (?:conscience|connaissance)|perd (?:conscience|connaissance)|sans connaissance",
+    r"perte de conscience|perd\w* (?:conscience|connaissance)|sans connaissance",
     r"inconscient|evanoui|tombe dans les pommes|s'est effondre|unconscious|passed out|fainted|unresponsive|collapsed",
-    r"(?:pas|plus|pu) consciente?\b|tout mou|toute molle",
+    r"(?:pas|plus|pus?) consciente?\b|tout mou|toute molle",
     # a person who no longer reacts; "le système ne répond pas" is not one
-    r"\b(?:il|elle|y|a|bebe)(?: ne| n')? (?:reagit|repond) (?:presque |quasiment )?(?:pas|plus|pu)\b",
+    r"\b(?:il|elle|y|a|bebe)(?: ne| n')? (?:reagit|repond) (?:presque |quasiment )?(?:pas|plus|pus?)\b",
     r"se reveille (?:pas|plus)\b(?! tot| tard)|(?:won't|can't|not) wak(?:e|ing) up",
     r"convuls|seizure|crise d'epilepsie",
+    # a blow to the head followed by vomiting, confusion or drowsiness
+    r"(?:hit|bumped|banged|cogne|frappe)\w* (?:\w+ )?(?:his|her|my|their|sa|la|ma) (?:head|tete)\b.{0,80}"
+    r"(?:throw\w* up|vomi|confus|drowsy|somnolent|endormi|sleepy)",
     # severe allergic reaction
     r"reaction allergique (?:grave|severe|forte|importante)|anaphyla|choc allergique",
     r"(?:gorge|langue|levres?) (?:qui )?(?:enfle|gonfle|se ferme)",
@@ -68,24 +72,32 @@ _EMERGENCY_PATTERNS = (
     r"(?:face|visage) (?:is |est )?(?:swelling|swollen|enfle|gonfle)|(?:visage|face) qui (?:enfle|gonfle)",
     r"severe allergic reaction|epipen|epi-pen",
     # overdose
-    r"overdose|over dose|surdose|took too many pills|swallowed (?:pills|medication)",
-    r"(?:pris|avale) (?:trop de|toute la bouteille de|tous mes) (?:pilules|medicaments|comprimes)",
-    r"avale des (?:pilules|medicaments|comprimes)",
+    r"overdose|over dose|surdose|took too many pills",
+    r"(?:pris|avale) (?:trop de|toute la bouteille de|tou(?:te)?s mes) (?:pilules|medicaments|comprimes)",
+    # poisoning, a button battery: whoever swallowed it
+    r"(?:avale|swallowed)\w* (?:\w+ ){0,5}(?:pilules?|medicaments?|comprimes?|pills?|meds|medications?|piles?"
+    r"|batteries|battery|batterie|javel|bleach|poison)\b",
 )
 
 _CRISIS_PATTERNS = (
     r"suicid",
     r"\bme (?:tuer|mutiler|pendre|faire du mal)\b|m'enlever la vie|\ben finir\b|idees? noires?",
-    r"(?:veux|veut|voudrais|envie de|vais) mourir|(?:veux|veut) (?:plus|pu) vivre|(?:plus|pu) envie de vivre",
+    r"(?:veux|veut|voudrais|envie de|vais) mourir|(?:veux|veut) (?:plus|pus?) vivre|(?:plus|pus?) envie de vivre",
     r"kill (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
     r"want to die|wanna die|better off dead|don't want to (?:live|be alive)|self[- ]?harm",
     r"hurt(?:ing)? myself|cut(?:ting)? myself|(?:coupe|blesse|brule)e? volontairement|scarifi",
     # on purpose: an overdose that is self-harm gets 9-8-8 (and 911, which that answer gives too)
     r"(?:pilules|medicaments|comprimes|pills)\w*(?: \w+){0,3} (?:expres|on purpose|volontairement)",
-    r"overdosed? (?:\w+ ){0,3}on purpose|(?:plus|pu) (?:le )?gout de vivre",
+    r"overdosed? (?:\w+ ){0,3}on purpose|(?:plus|pus?) (?:le )?gout de vivre",
     r"(?:parle|parlait|pense) de se (?:tuer|suicider|pendre)",
     r"talk(?:s|ing|ed)? about (?:killing|hurting) (?:him|her)self",
-    r"can't go on(?: anymore| any more)?|(?:peux|peut) (?:pas|plus|pu) continuer comme ca|i have a plan",
+    r"can't go on(?: anymore| any more)?|(?:peux|peut) (?:pas|plus|pus?) continuer comme ca|i have a plan",
+    # "disparaître de votre liste" is an opt-out
+    r"(?:envie de|veux|voudrais|want to|wanna) (?:juste )?dispara\w*\b"
+    r"(?! (?:de|from) (?:votre|vos|la|ta|tes|cette|your|the)"
+    r" (?:liste|list|envois|messages|textos|texts|systeme|system))",
+    r"(?:dormir|sleep) (?:pour|for)(?: toujours| tjrs| tjs|ever)",
+    r"(?:jamais|plus|pus?) me reveiller|never wake up",
 )
 
 _CRISIS = re.compile("|".join(_CRISIS_PATTERNS))

@@ -7,15 +7,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.nlu.dates import find_when, load_month_names
-from bot.nlu.intents import classify, find_reaction, mentions_health
+from bot.nlu.intent_model import shipped_intent_model
+from bot.nlu.intents import classify, find_reaction, mentions_health, task_besides_a_control
 from bot.nlu.keywords import carrier_keyword
 from bot.nlu.language import language_of, requested_language
 from bot.nlu.model import Understanding
 from bot.nlu.normalise import normalise
-from bot.nlu.picks import find_pick, find_pick_time
+from bot.nlu.picks import find_bare_hour, find_pick, find_pick_time
 from bot.nlu.practitioners import Whom, read_whom
 from bot.nlu.safety import find_urgency
 
+# "celui de vendredi je le garde", "keep friday's": a clause about an appointment kept names no day of the request.
+_CLAUSE_END = re.compile(r"[,.;!?]+|\b(?:mais|but|pis|and|et)\b")
+_KEEPING = re.compile(r"\b(?:garde|garder|keep|keeping)\b")
 _SAME_TIME = re.compile(r"\b(?:(?:a |a la )?meme heure|(?:at )?the same time|same hour)\b")
 # Dates, picks and intents are read in the first characters only, so that a pasted essay costs no more than an
 # SMS; red flags are searched in the whole message.
@@ -38,7 +42,7 @@ def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[s
     urgency = find_urgency(normalised)
     keyword = carrier_keyword(readable)
     switch = requested_language(head)
-    when = find_when(head, today)
+    when = find_when(_without_kept_clauses(head), today)
     intent = classify(head, urgency=urgency, keyword=keyword, language_switch=switch, when=when, reaction=reaction)
     whom = read_whom(head, practitioners) if practitioners else Whom()
     return Understanding(
@@ -59,9 +63,19 @@ def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[s
         reaction=reaction is not None,
         health_concern=mentions_health(head),
         same_time=_SAME_TIME.search(head) is not None,
+        bare_hour=find_bare_hour(head) if when is None or when.at is None and when.first_day is None else None,
+        also_task=task_besides_a_control(head, intent, when) if keyword is None and reaction is None else None,
     )
 
 
+def _without_kept_clauses(head: str) -> str:
+    """The message without its clauses about an appointment kept, unless that is all it says."""
+    clauses = _CLAUSE_END.split(head)
+    rest = [clause for clause in clauses if not _KEEPING.search(clause)]
+    return " , ".join(rest) if len(rest) < len(clauses) and any(c.strip() for c in rest) else head
+
+
 def warm_up() -> None:
-    """Load dateparser's French and English data, so that the first patient does not wait for it."""
+    """Load dateparser's French and English data and the intent model, so that the first patient does not wait."""
     load_month_names()
+    shipped_intent_model()

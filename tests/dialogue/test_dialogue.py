@@ -8,8 +8,8 @@ import pytest
 from tests.dialogue.report import SETS
 from tests.dialogue.runner import HERE, Verdict, judge_reply, load_cases, run_all
 
-#: The share of whole conversations that went right, per set, when the floors were last raised (2026-12-01).
-FLOORS = {"dev": 0.94, "heldout": 0.87}
+#: The share of whole conversations that went right, per set, when the floors were last raised (2026-12-02).
+FLOORS = {"dev": 0.99, "heldout": 0.95}
 
 
 @pytest.mark.parametrize("name", SETS)

@@ -7,17 +7,12 @@ import pytest
 
 from tests.nlu.outsiders import SETS, load, red_flags_missed, score
 
-#: The accuracy each field reached, per set, when the floors were last raised (2026-12-01).
+#: The accuracy each field reached, per set, when the floors were last raised (2026-12-02). The tune set's intents
+#: are learnt by the model, so its intent floor only guards the rules and readers around it.
 FLOORS = {
-    "dev": {"intent": 0.80, "language": 0.95, "urgency": 0.98, "when.days": 0.76, "when.at": 0.89, "when.after": 0.83},
-    "heldout": {
-        "intent": 0.75,
-        "language": 0.97,
-        "urgency": 0.99,
-        "when.days": 0.76,
-        "when.at": 0.77,
-        "when.after": 0.76,
-    },
+    "dev": {"intent": 0.98, "language": 0.95, "urgency": 0.99, "whom": 0.86, "when.days": 0.85, "when.at": 0.89},
+    "tune": {"intent": 0.96, "language": 0.97, "urgency": 0.99, "whom": 0.78, "when.days": 0.76, "when.at": 0.86},
+    "heldout": {"intent": 0.91, "language": 0.97, "urgency": 0.99, "whom": 0.86, "when.days": 0.84, "when.at": 0.77},
 }
 
 

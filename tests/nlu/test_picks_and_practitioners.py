@@ -81,3 +81,32 @@ def test_a_shared_last_name_needs_the_first_name() -> None:
 
 def test_no_practitioners_no_match() -> None:
     assert understand("avec tremblay", today=TODAY).practitioner is None
+
+
+@pytest.mark.parametrize(
+    ("text", "hour"),
+    [
+        ("ok 8 with dr tremblay", time(8)),
+        ("plutot 3", time(15)),
+        ("10 svp", time(10)),
+        ("le 8 décembre", None),  # a day
+        ("8h", None),  # already a time, read as one
+        ("mon fils a 8 ans", None),  # a quantity
+        ("1 ou 2", None),  # two numbers: no hour
+    ],
+)
+def test_a_lone_number_as_the_hour_it_would_be(text: str, hour: time | None) -> None:
+    assert understand(text, today=TODAY).bare_hour == hour
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jpourrai pas venir jeudi, annule le stp. celui de vendredi je le garde",
+        "je garde celui de vendredi mais annule jeudi",
+        "cancel thursday, keep friday",
+    ],
+)
+def test_a_day_in_a_clause_about_an_appointment_kept_is_not_the_request(text: str) -> None:
+    when = understand(text, today=TODAY).when
+    assert when is not None and when.first_day == when.last_day == date(2026, 12, 10)

@@ -47,6 +47,14 @@ TODAY = date(2026, 12, 7)
         "gorge enflée",
         "overdose",
         "surdose",
+        "a respire pu jsais pas quoi faire",
+        "il respire pus",
+        "ma femme vient de perdre connaissance",
+        "he fell and hit his head and now he's throwing up and confused",
+        "mon fils s'est cogne la tete pis y vomit",
+        "my daughter swallowed a bunch of her grandmas pills what do i do",
+        "mon enfant a avalé une pile",
+        "le petit a avale du javel",
     ],
 )
 def test_an_emergency(text: str) -> None:
@@ -68,6 +76,11 @@ def test_an_emergency(text: str) -> None:
         "I want to die",
         "self harm",
         "j'ai envie de me faire du mal",
+        "j'en peux pus, je veux pus vivre",
+        "j'en peux pus, je veux en finir",
+        "jai pris toutes mes pilules je veux juste dormir pour tjrs",
+        "jai juste envie de disparaitre ca va pu",
+        "I just want to sleep forever",
     ],
 )
 def test_a_crisis(text: str) -> None:
@@ -88,6 +101,11 @@ def test_a_crisis(text: str) -> None:
         "ça me tue d'attendre",
         "I'm dying to know",
         "breathing exercises",
+        "je respire pu mal mieux",
+        "je veux disparaitre de votre liste",
+        "il a avale de travers",
+        "I swallowed my pride and called",
+        "j'ai pris mes pilules ce matin",
     ],
 )
 def test_not_a_red_flag(text: str) -> None:
