@@ -23,6 +23,7 @@ from bot.booking.slot_supply import generate_slots
 from bot.booking.smart import NearbySource, SmartDirectory
 from bot.booking.sql import SqlScheduler
 from bot.channels.sms_sender import TwilioSender
+from bot.clinics import calendar
 from bot.clinics.config import ClinicsFile, load_clinics
 from bot.core.clock import Clock, Monotonic, utcnow
 from bot.db.clinics import sync_clinics
@@ -152,9 +153,11 @@ def build_engine(services: Services, clock: Clock = utcnow) -> Engine:
 
 
 def build_assistant(services: Services, clock: Clock = utcnow) -> Assistant:
-    """The assistant over these services: flows checked, actions built, dateparser and Babel warmed up."""
+    """The assistant over these services: flows checked, actions built, dateparser, the intent model, Babel and the
+    holidays warmed up."""
     warm_up()
     render.warm_up()
+    calendar.warm_up(clock().date())
     engine = build_engine(services, clock)
     assistant = Assistant(services.clinics, services.database, engine, services.store, clock)
     if services.settings.spool_dir is not None:

@@ -252,7 +252,7 @@ class FhirScheduler:
     def search(self, query: SlotSearch) -> list[OfferedSlot]:
         """Free slots of the clinic's Schedules in the asked local days and part of the day, earliest first."""
         schedules = self._schedules(query.practitioner_id)
-        windows = local_windows(query.first_day, query.last_day, query.part_of_day, self.clinic.zone)
+        windows = local_windows(query, self.clinic.zone)
         if not schedules or not windows:
             return []
         earliest = max(windows[0][0], query.not_before) if query.not_before else windows[0][0]

@@ -26,6 +26,7 @@ CANDIDATES = 400
 NEAREST_DAYS = 14
 #: With a clock time asked, slots within this many minutes of it count as matching.
 AT_TOLERANCE_MIN = 60
+MINUTES_PER_DAY = 24 * 60
 
 
 class Unfree(StrEnum):
@@ -98,19 +99,51 @@ def _search(
     days: tuple[date, date],
     wish: Wish,
     now: datetime,
+    *,
+    within_its_times: bool = False,
 ) -> list[OfferedSlot]:
-    """Free slots of these practitioners on these days, in the wish's part of the day, earliest first."""
+    """Free slots of these practitioners on these days, in the wish's part of the day (and, `within_its_times`,
+    near its time and inside its window), earliest first."""
     everyone = len(people) == len(clinic.practitioners)
     asked = [None] if everyone else [p.id for p in people]
-    # A time or a window is filtered here, out of many; otherwise a practitioner has one slot at a time, so this
-    # many hold OFFERED distinct times when there are that many.
-    timed = any((wish.at, wish.after, wish.before, wish.latest))
-    limit = CANDIDATES if timed else OFFERED * (len(clinic.practitioners) if everyone else 1)
+    # Slots near a time are ranked by how near, and the last ones of a day are the latest: fetched from many.
+    # Otherwise the earliest come first, and a practitioner has one slot at a time, so this many hold OFFERED
+    # distinct times when there are that many.
+    ranked_later = wish.at is not None or wish.latest
+    limit = CANDIDATES if ranked_later else OFFERED * (len(clinic.practitioners) if everyone else 1)
+    starting_from, starting_before = _start_times(wish) if within_its_times else (None, None)
     found: list[OfferedSlot] = []
     for practitioner in asked:
-        query = SlotSearch(clinic.id, days[0], days[1], wish.part_of_day, practitioner, not_before=now, limit=limit)
+        query = SlotSearch(
+            clinic.id,
+            days[0],
+            days[1],
+            wish.part_of_day,
+            practitioner,
+            not_before=now,
+            limit=limit,
+            starting_from=starting_from,
+            starting_before=starting_before,
+        )
         found.extend(scheduler.search(query))
     return sorted(found, key=lambda slot: slot.start)
+
+
+def _start_times(wish: Wish) -> tuple[time | None, time | None]:
+    """The clock times a slot fitting the wish starts within (`_fits_time`, said to the back-end so that it does
+    not send the rest): its window, narrowed to an hour either side of its time."""
+    if wish.at is None:
+        return wish.after, wish.before
+    wanted = _minutes(wish.at)
+    near = [_clock(max(0, wanted - AT_TOLERANCE_MIN)), _clock(wanted + AT_TOLERANCE_MIN + 1)]
+    starting_from = max(t for t in (wish.after, near[0]) if t is not None)
+    starting_before = min((t for t in (wish.before, near[1]) if t is not None), default=None)
+    return starting_from, starting_before
+
+
+def _clock(minutes: int) -> time | None:
+    """The clock time `minutes` after midnight; None from midnight on (the day's end)."""
+    return time(minutes // 60, minutes % 60) if minutes < MINUTES_PER_DAY else None
 
 
 def _local_time(slot: OfferedSlot, clinic: ClinicConfig) -> time:
@@ -139,7 +172,8 @@ def _matching(
     days: tuple[date, date],
     now: datetime,
 ) -> list[OfferedSlot]:
-    return [slot for slot in _search(scheduler, clinic, people, days, wish, now) if _fits_time(slot, wish, clinic)]
+    found = _search(scheduler, clinic, people, days, wish, now, within_its_times=True)
+    return [slot for slot in found if _fits_time(slot, wish, clinic)]
 
 
 def _exact_slot(found: Sequence[OfferedSlot], wish: Wish, clinic: ClinicConfig) -> OfferedSlot | None:
@@ -199,7 +233,7 @@ def _nearest(
     for span, relaxed in attempts:
         if span[0] > span[1]:
             continue
-        found = _search(scheduler, clinic, people, span, relaxed, now)
+        found = _search(scheduler, clinic, people, span, relaxed, now, within_its_times=relaxed is wish)
         if relaxed is wish:
             found = [slot for slot in found if _fits_time(slot, wish, clinic)]
         if found:

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.booking import BookedAppointment, BookingRequest, OfferedSlot, SlotSearch
-from bot.core.vocabulary import PART_OF_DAY_BOUNDS, Channel, PartOfDay
+from bot.core.vocabulary import PART_OF_DAY_BOUNDS, Channel
 
 
-def local_windows(
-    first_day: date, last_day: date, part: PartOfDay | None, zone: ZoneInfo
-) -> list[tuple[datetime, datetime]]:
-    """The [start, end) intervals, in UTC, of local days `first_day`..`last_day`, limited to `part` of each day.
+def local_windows(query: SlotSearch, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The [start, end) intervals, in UTC, of the query's local days, limited each day to its part of the day and
+    its clock times (a slot starts inside one).
 
     Built day by day from wall-clock times so that DST days get their real length (in UTC, because Python
     subtracts two times of one zone as wall-clock times).
     """
+    begin, until = PART_OF_DAY_BOUNDS[query.part_of_day] if query.part_of_day else (time(0), None)
+    if query.starting_from is not None:
+        begin = max(begin, query.starting_from)
+    if query.starting_before is not None:
+        until = min(until, query.starting_before) if until else query.starting_before
+    if until is not None and until <= begin:
+        return []
     windows: list[tuple[datetime, datetime]] = []
-    begin, until = PART_OF_DAY_BOUNDS[part] if part else (time(0), None)
-    day = first_day
-    while day <= last_day:
+    day = query.first_day
+    while day <= query.last_day:
         start = datetime.combine(day, begin, zone).astimezone(UTC)
         next_midnight = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
         end = datetime.combine(day, until, zone).astimezone(UTC) if until else next_midnight

@@ -223,7 +223,7 @@ class SqlScheduler:
         clinic = self.clinics.by_id(query.clinic_id)
         if clinic is None or query.limit <= 0:
             return []
-        windows = local_windows(query.first_day, query.last_day, query.part_of_day, clinic.zone)
+        windows = local_windows(query, clinic.zone)
         parameters: dict[str, object] = {
             "clinic": clinic.id,
             "not_before": max(query.not_before or utcnow(), utcnow()),

@@ -13,6 +13,8 @@ def sms_text(turn: BotTurn) -> str:
     it is too long, the last numbered options are left out (never the first) before any text is cut."""
     shown = [list(reply.options) for reply in turn.replies]
     text = _body(turn, shown)
+    if segment_count(text) <= MAX_SEGMENTS:  # nearly every turn: nothing to fold or leave out
+        return text
     while segment_count(_folded(text)) > MAX_SEGMENTS and (longer := [o for o in shown if len(o) > 1]):
         longer[-1].pop()
         text = _body(turn, shown)

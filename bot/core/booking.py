@@ -7,7 +7,7 @@ clinic's, a FHIR server UTC): compare them as instants, and read clock times and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.core.vocabulary import AppointmentStatus, Channel, PartOfDay
 
@@ -24,6 +24,10 @@ class SlotSearch:
     appointment_type: str | None = None
     not_before: datetime | None = None
     limit: int = 3
+    #: Local clock times each day a slot's start must be within (with `part_of_day`): at `starting_from` or later,
+    #: before `starting_before`.
+    starting_from: time | None = None
+    starting_before: time | None = None
 
 
 @dataclass(frozen=True)

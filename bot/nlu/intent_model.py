@@ -71,11 +71,11 @@ class IntentModel:
 
     def guess(self, normalised: str) -> Guess:
         """The best-scoring intent of a normalised message."""
-        known = {gram for gram in grams(normalised) if gram in self._vectors}
+        known = self._vectors.keys() & set(grams(normalised))
         if not known:
             return Guess(self.intents[max(range(len(self.intents)), key=self.intercepts.__getitem__)], 0.0)
         scale = 1 / math.sqrt(len(known))
-        sums = map(sum, zip(*(self._vectors[gram] for gram in known), strict=True))
+        sums = map(sum, zip(*map(self._vectors.__getitem__, known), strict=True))
         scores = [intercept + total * scale for intercept, total in zip(self.intercepts, sums, strict=True)]
         ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
         best, runner_up = ranked[0], ranked[1]

@@ -307,7 +307,7 @@ _RULES = (
     _rule(Intent.OUT_OF_SCOPE, _UNRELATED_TOPIC),
 )
 #: Read by their rules only: no guess may opt a patient out or in.
-_NEVER_GUESSED = frozenset({Intent.STOP, Intent.START})
+_NEVER_GUESSED = (Intent.STOP, Intent.START)  # in the order of their rules
 _ADVERTISED_WORD_ALONE = re.compile("|".join((_ALONE_MY_APPOINTMENTS, _ALONE_RESCHEDULE, _ALONE_CANCEL, _ALONE_BOOK)))
 #: How far the model's best intent must beat its runner-up to be taken over the rules': chosen on 800 messages
 #: that neither the rules nor the model had seen (0.1 to 0.75 were tried).
@@ -461,17 +461,22 @@ def classify(
 
 def _by_rules_or_model(normalised: str, when: When | None) -> Intent:
     """The intent of a message with no red flag and no keyword: the model's when it is sure, else the rules'."""
-    ruled = next((intent for intent, pattern in _RULES if pattern.search(normalised)), None)
+    control = next((intent for intent in _NEVER_GUESSED if _RULES_OF[intent].search(normalised)), None)
     is_a_short_reply = len(normalised.split()) <= LONGEST_REPLY_FOR_THE_RULES
-    if ruled in _NEVER_GUESSED or is_a_short_reply or _ADVERTISED_WORD_ALONE.search(normalised):
-        return _in_context(ruled, normalised, when)
+    if control is not None or is_a_short_reply or _ADVERTISED_WORD_ALONE.search(normalised):
+        return _in_context(control or _ruled(normalised), normalised, when)
     guess = shipped_intent_model().guess(normalised)
-    if guess.margin <= CONFIDENT_MARGIN or (
-        # "can I talk to someone in English?": the task said with a language request is kept, as the rules read it.
-        guess.intent is Intent.CHANGE_LANGUAGE and ruled in _TASKS_BEFORE_A_LANGUAGE_REQUEST
-    ):
+    if guess.margin <= CONFIDENT_MARGIN:
+        return _in_context(_ruled(normalised), normalised, when)
+    if guess.intent is Intent.CHANGE_LANGUAGE and (ruled := _ruled(normalised)) in _TASKS_BEFORE_A_LANGUAGE_REQUEST:
+        # "can I talk to someone in English?": the task said with a language request is kept
         return _in_context(ruled, normalised, when)
     return _in_context(guess.intent, normalised, when)
+
+
+def _ruled(normalised: str) -> Intent | None:
+    """The intent of the first rule that matches (the opt-out and opt-in rules come first, as `_NEVER_GUESSED`)."""
+    return next((intent for intent, pattern in _RULES if pattern.search(normalised)), None)
 
 
 def task_besides_a_control(normalised: str, intent: Intent, when: When | None) -> Intent | None:

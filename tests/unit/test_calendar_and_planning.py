@@ -11,6 +11,7 @@ from bot.booking.port import local_windows
 from bot.booking.slot_supply import parse_local_time, planned_slots
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
+from bot.core.booking import SlotSearch
 from bot.core.vocabulary import PartOfDay
 from tests.helpers import one_practitioner_clinic
 
@@ -85,12 +86,29 @@ def test_closed_days_get_no_slots() -> None:
     assert days == {date(2026, 12, 31)}
 
 
+def _days(first: date, last: date, part: PartOfDay | None = None, **times: time) -> SlotSearch:
+    return SlotSearch("demo", first, last, part, **times)
+
+
 def test_part_of_day_windows_on_a_dst_day() -> None:
-    [(start, end)] = local_windows(date(2026, 3, 8), date(2026, 3, 8), PartOfDay.MORNING, MONTREAL)
+    [(start, end)] = local_windows(_days(date(2026, 3, 8), date(2026, 3, 8), PartOfDay.MORNING), MONTREAL)
     assert end - start == timedelta(hours=11), "the morning of spring-forward day is an hour short"
-    [(start, end)] = local_windows(date(2026, 3, 1), date(2026, 3, 14), None, MONTREAL)
+    [(start, end)] = local_windows(_days(date(2026, 3, 1), date(2026, 3, 14)), MONTREAL)
     assert end - start == timedelta(days=14) - timedelta(hours=1), "whole days make one range, DST hour included"
-    assert len(local_windows(date(2026, 3, 1), date(2026, 3, 7), PartOfDay.MORNING, MONTREAL)) == 7
+    assert len(local_windows(_days(date(2026, 3, 1), date(2026, 3, 7), PartOfDay.MORNING), MONTREAL)) == 7
+
+
+def test_clock_times_narrow_each_day_within_its_part() -> None:
+    afternoon_from_four = _days(date(2026, 12, 8), date(2026, 12, 9), PartOfDay.AFTERNOON, starting_from=time(16))
+    windows = local_windows(afternoon_from_four, MONTREAL)
+    assert [(s.astimezone(MONTREAL).time(), e.astimezone(MONTREAL).time()) for s, e in windows] == [
+        (time(16), time(17))
+    ] * 2
+    morning_before_ten = _days(date(2026, 12, 8), date(2026, 12, 8), PartOfDay.MORNING, starting_before=time(10))
+    [(start, end)] = local_windows(morning_before_ten, MONTREAL)
+    assert end.astimezone(MONTREAL).time() == time(10)
+    morning_from_one = _days(date(2026, 12, 8), date(2026, 12, 8), PartOfDay.MORNING, starting_from=time(13))
+    assert local_windows(morning_from_one, MONTREAL) == []
 
 
 @pytest.mark.parametrize(
