@@ -84,7 +84,7 @@ _CRISIS_PATTERNS = (
     r"\bme (?:tuer|mutiler|pendre|faire du mal)\b|m'enlever la vie|\ben finir\b|idees? noires?",
     r"(?:veux|veut|voudrais|envie de|vais) mourir|(?:veux|veut) (?:plus|pus?) vivre|(?:plus|pus?) envie de vivre",
     r"kill (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
-    r"want to die|wanna die|better off dead|don't want to (?:live|be alive)|self[- ]?harm",
+    r"want to die|wanna die|better off dead|(?:don'?t|do not) want to (?:live|be alive)|self[- ]?harm",
     r"hurt(?:ing)? myself|cut(?:ting)? myself|(?:coupe|blesse|brule)e? volontairement|scarifi",
     # on purpose: an overdose that is self-harm gets 9-8-8 (and 911, which that answer gives too)
     r"(?:pilules|medicaments|comprimes|pills)\w*(?: \w+){0,3} (?:expres|on purpose|volontairement)",

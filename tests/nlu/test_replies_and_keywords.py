@@ -469,8 +469,8 @@ def test_an_opt_in_in_plain_words(text: str) -> None:
         ("je veux plus de temps avec le médecin", Intent.BOOK),
         ("j'ai plus de fièvre, je veux annuler", Intent.CANCEL),
         ("start over", Intent.RESTART),
-        ("put me back on thursday", Intent.NONE),
-        ("can you send me the message again", Intent.NONE),
+        ("put me back on thursday", Intent.RESCHEDULE),  # a move (mid-booking, the day corrects the search)
+        ("can you send me the message again", Intent.MY_APPOINTMENTS),  # the appointment's text again
     ],
 )
 def test_stop_or_start_inside_another_sentence_is_no_opt_out_or_in(text: str, intent: Intent) -> None:

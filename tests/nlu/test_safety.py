@@ -81,6 +81,7 @@ def test_an_emergency(text: str) -> None:
         "jai pris toutes mes pilules je veux juste dormir pour tjrs",
         "jai juste envie de disparaitre ca va pu",
         "I just want to sleep forever",
+        "i dont want to be alive anymore",
     ],
 )
 def test_a_crisis(text: str) -> None:
