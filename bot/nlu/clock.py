@@ -301,6 +301,8 @@ def find_clock_time(text: str) -> tuple[time | None, str]:
 # but "dès", "by" and a lone "from" need a real time ("dès 14h", "by noon", "from 2pm"): "des 2 enfants".
 _AFTER_WORDS = (
     r"pas avant|jamais avant|pas plus tot qu(?:e|'a)|not before|never before|no earlier than|not earlier than"
+    # "je suis pas disponible avant 16h", "not available before 4": free from then on
+    r"|pas (?:disponible|dispo|libre) avant|(?:not |un)available before|not free before"
     r"|apres|after|later than|plus tard qu(?:e|'a)|a partir d(?:e|')|a compter d(?:e|')|starting (?:at|from)|des|from"
 )
 _BEFORE_WORDS = (
@@ -310,7 +312,7 @@ _BEFORE_WORDS = (
 _NEEDS_A_REAL_TIME = frozenset({"des", "from", "by"})
 # "mon rdv de 9h à 10h", "my appointment from 2pm to 3pm" name the appointment's time (and where it moves).
 _THE_APPOINTMENT = re.compile(r"\b(?:rendez-vous|appointment|appt|booking)\s+$")
-_AND = r"\s*(?:\bet\b|\band\b|-|\ba\b|\bto\b)\s*"
+_AND = r"\s*(?:\bet\b|\bpis\b|\band\b|-|\ba\b|\bto\b)\s*"  # "entre 10h pis 11h"
 _TO = r"\s*(?:-|\ba\b|\bto\b|\btill\b|\buntil\b|jusqu'a\b)\s*"
 _ONWARD = r"onwards?|and on|and later|or later|et plus|ou plus tard"
 
@@ -502,16 +504,36 @@ _TIMES_IN_PASSING = tuple(
 )
 
 
-def blank_times_in_passing(text: str) -> str:
+# "... jusqu'à 17h, alors il me faudrait après", "I get off at 4, anything later?": the time in passing then starts
+# the window asked for.
+_THEN_AFTER = re.compile(r"[^.?!]{0,40}?\b(?:apres|after|plus tard|later)\b")
+
+
+def blank_times_in_passing(text: str) -> tuple[str, time | None]:
     """`text` without the times it gives of the patient's day or the clinic's hours ("je finis à 16h", "I work until
-    5", "vous êtes ouverts jusqu'à 20h"): they are not the appointment's. "Disponible après 17h" is kept: a window."""
+    5", "vous êtes ouverts jusqu'à 20h"): they are not the appointment's. "Disponible après 17h" is kept: a window.
+
+    Also the time a patient is free from, when the time in passing is followed by "après" or "later" ("je finis mes
+    cours à 15h, donc après ça").
+    """
+    free_from: time | None = None
     for events, pattern in _TIMES_IN_PASSING:
         if events.search(text) is None:
             continue
         for match in pattern.finditer(text):
-            if not match["relation"]:
-                text = blank(text, match.start("time"), match.end("time"))
-    return text
+            if match["relation"]:
+                continue
+            if free_from is None and events is _TIMES_IN_PASSING[0][0] and _THEN_AFTER.match(text, match.end()):
+                free_from = _end_of(match["time"], match["preposition"])
+            text = blank(text, match.start("time"), match.end("time"))
+    return text, free_from
+
+
+def _end_of(passing: str, preposition: str | None) -> time | None:
+    """When a time in passing ends: its time, or a range's last ("de 9h à 17h")."""
+    last = re.split(_RANGE_END, passing[len(preposition or "") :].strip())[-1]
+    reading = _read(last)
+    return reading.at if reading is not None else None
 
 
 _PARTS_OF_DAY = (

@@ -678,12 +678,14 @@ def find_when(normalised: str, today: date) -> When | None:
     time, "le dix-sept" a day). A past day ("hier") is read only when no other day is named.
     """
     text = _POLITE_WISHES.sub(lambda wish: " " * len(wish[0]), normalised)
-    text = blank_times_in_passing(text)
+    text, free_from = blank_times_in_passing(text)
     refused_part, text = _refused_part_of_day(text)
     latest = _LATEST.search(text) is not None
     after, before, text = find_window(text)
     if refused_part is not None and after is None and before is None:  # "pas le matin": from noon on
         after, before = refused_part
+    if after is None and before is None:  # "je finis à 15h, donc après"
+        after = free_from
     at, text = find_clock_time(text)
     part_of_day = find_part_of_day(text)
     earliest = _EARLIEST.search(text) is not None

@@ -67,6 +67,13 @@ def on(
         ("disponible après 17h", time(17)),
         ("free after 5", time(17)),
         ("pas avant midi", time(12)),
+        ("je ne suis pas disponible avant 16h", time(16)),
+        ("not available before 4", time(16)),
+        # A time of the patient's day, then "après" / "later": free from then on.
+        ("je travaille jusqu'à 17h alors il me faudrait après", time(17)),
+        ("je finis mes cours à 15h, donc après ça", time(15)),
+        ("I get off work at 4, any chance for later?", time(16)),
+        ("je travaille de 9h à 16h donc après", time(16)),
     ],
 )
 def test_not_before(text: str, after: time) -> None:
@@ -118,6 +125,7 @@ def test_not_after(text: str, before: time) -> None:
         ("9h-11h", time(9), time(11)),
         ("2-4pm", time(14), time(16)),
         ("apres 10h et avant 14h", time(10), time(14)),
+        ("entre 10h pis 11h", time(10), time(11)),
     ],
 )
 def test_a_window_with_both_ends(text: str, after: time, before: time) -> None:
