@@ -70,6 +70,8 @@ _WEEKDAYS = {
 }
 _DAYS_FROM_TODAY = {
     "aujourd'hui": 0,
+    "asteure": 0,  # joual "now"
+    "astheure": 0,
     "today": 0,
     "tonight": 0,
     "ce matin": 0,
@@ -484,6 +486,12 @@ _PAST_DAY_WISHED = re.compile(
     rf"(?:\s+[\w'-]+){{0,2}}?\s+{_PAST_DAYS}"
 )
 _PAST_DAY_ALONE = re.compile(rf"\W*(?:le |pour |for )?{_PAST_DAYS}\W*")
+# A weekday the patient rules out ("la semaine prochaine sauf mercredi", "pas le vendredi", "anything but friday"):
+# not a day asked for. "Je peux pas jeudi" stays a day: it names the appointment to cancel or move.
+_REFUSED_WEEKDAY = re.compile(
+    r"\b(?:(?:sauf|excepte|except|anything but|other than)(?:\s+(?:le|les|on))?|pas\s+(?:le|les)|not\s+on)"
+    rf"\s+{_WEEKDAY}s?\b"
+)
 _RELATIVE_DAY = re.compile(r"\b(?:" + "|".join(sorted(_DAYS_FROM_TODAY, key=len, reverse=True)) + r")\b")
 _Resolver = Callable[[re.Match[str], _Context], _Reading | None]
 
@@ -679,6 +687,7 @@ def find_when(normalised: str, today: date) -> When | None:
     """
     text = _POLITE_WISHES.sub(lambda wish: " " * len(wish[0]), normalised)
     text, free_from = blank_times_in_passing(text)
+    text = _REFUSED_WEEKDAY.sub(lambda refused: " " * len(refused[0]), text)
     refused_part, text = _refused_part_of_day(text)
     latest = _LATEST.search(text) is not None
     after, before, text = find_window(text)

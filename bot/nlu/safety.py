@@ -59,7 +59,7 @@ _EMERGENCY_PATTERNS = (
     r"inconscient|evanoui|tombe dans les pommes|s'est effondre|unconscious|passed out|fainted|unresponsive|collapsed",
     r"(?:pas|plus|pus?) consciente?\b|tout mou|toute molle",
     # a person who no longer reacts; "le système ne répond pas" is not one
-    r"\b(?:il|elle|y|a|bebe)(?: ne| n')? (?:reagit|repond) (?:presque |quasiment )?(?:pas|plus|pus?)\b",
+    r"\b(?:il|elle|y|a|bebe)(?: ne| n')? (?:reagit|repond|bouge) (?:presque |quasiment )?(?:pas|plus|pus?)\b",
     r"se reveille (?:pas|plus)\b(?! tot| tard)|(?:won't|can't|not) wak(?:e|ing) up",
     r"convuls|seizure|crise d'epilepsie",
     # a blow to the head followed by vomiting, confusion or drowsiness
@@ -83,7 +83,7 @@ _CRISIS_PATTERNS = (
     r"suicid",
     r"\bme (?:tuer|mutiler|pendre|faire du mal)\b|m'enlever la vie|\ben finir\b|idees? noires?",
     r"(?:veux|veut|voudrais|envie de|vais) mourir|(?:veux|veut) (?:plus|pus?) vivre|(?:plus|pus?) envie de vivre",
-    r"kill (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
+    r"kill(?:ing)? (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
     r"want to die|wanna die|better off dead|(?:don'?t|do not) want to (?:live|be alive)|self[- ]?harm",
     r"hurt(?:ing)? myself|cut(?:ting)? myself|(?:coupe|blesse|brule)e? volontairement|scarifi",
     # on purpose: an overdose that is self-harm gets 9-8-8 (and 911, which that answer gives too)

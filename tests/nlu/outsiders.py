@@ -26,6 +26,8 @@ SETS = {
     "tune": HERE / "outsiders_tune.yaml",
     # A third writer's batch, scored once before anything learnt it (intent 91.0 %), then learnt by the model.
     "more": HERE / "outsiders_more.yaml",
+    # A fourth writer's (a quarter of them phone transcripts), scored once as written (intent 86.8 %), then learnt.
+    "extra": HERE / "outsiders_extra.yaml",
     "heldout": HERE / "outsiders_heldout.yaml",
 }
 PRACTITIONERS = {

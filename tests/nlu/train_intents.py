@@ -28,7 +28,14 @@ from bot.nlu.understand import ANALYSED_CHARACTERS
 from tests.nlu.outsiders import HERE, SAME_INTENT, load
 
 TABLES = tuple(
-    HERE / name for name in ("utterances.yaml", "outsiders_dev.yaml", "outsiders_tune.yaml", "outsiders_more.yaml")
+    HERE / name
+    for name in (
+        "utterances.yaml",
+        "outsiders_dev.yaml",
+        "outsiders_tune.yaml",
+        "outsiders_more.yaml",
+        "outsiders_extra.yaml",
+    )
 )
 HELD_OUT = HERE / "outsiders_heldout.yaml"
 WEIGHTS = Path(__file__).parents[2] / "bot" / "nlu" / "intent_model.json"
