@@ -276,12 +276,10 @@ class Engine:
             return
         if understanding.health_concern and understanding.intent is not Intent.HEALTH_QUESTION:
             # "j'ai mal à la gorge, un rdv demain?": the booking goes ahead, with the health line beside it.
-            turn.replies.append(
-                self._renderer(turn.context).render("utter_health_note", {}, turn.conversation.language)
-            )
+            turn.replies.append(self.say(turn.conversation, turn.context, "utter_health_note"))
         if understanding.intent is Intent.CLINIC_INFO and _asks_for_someone_then(understanding):
             # "jeudi 19h avec julie? vous êtes ouvert jusqu'à 20h?": the week's hours in a line, then the search.
-            turn.replies.append(self._renderer(turn.context).render("utter_week_hours", {}, turn.conversation.language))
+            turn.replies.append(self.say(turn.conversation, turn.context, "utter_week_hours"))
             flow = self.book.triggers[Intent.BOOK]
         self._start_flow(turn, flow)
 
@@ -313,8 +311,7 @@ class Engine:
         understanding, slots = turn.understanding, turn.conversation.slots
         if understanding.unknown_practitioner:
             unknown = {"unknown_practitioner": understanding.unknown_practitioner}
-            renderer = self._renderer(turn.context)
-            turn.replies.append(renderer.render("utter_unknown_practitioner", unknown, turn.conversation.language))
+            turn.replies.append(self.say(turn.conversation, turn.context, "utter_unknown_practitioner", unknown))
         if understanding.same_practitioner:
             slots["same_practitioner"] = True
         if understanding.same_time:

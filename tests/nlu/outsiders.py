@@ -1,5 +1,5 @@
-"""Scores `understand()` on the outsiders' labelled messages (outsiders_dev.yaml, and the frozen
-outsiders_heldout.yaml), field by field: intent, language, red flags, keywords, picks, whom, each constraint of when.
+"""Scores `understand()` on the outsiders' labelled messages (each set of `SETS`, the frozen outsiders_heldout.yaml
+among them), field by field: intent, language, red flags, keywords, picks, whom, each constraint of when.
 
 `python -m tests.nlu.outsiders [--show-misses FIELD]` prints the scores; misses are shown for the dev set only.
 """
