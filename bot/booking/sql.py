@@ -149,7 +149,8 @@ def _search_statement(windows: int, by_practitioner: bool, by_minutes: bool) -> 
             Practitioner.active.is_(True),
             ~taken,
         )
-        .order_by(Slot.start_at, Practitioner.key)
+        # In the slots index's own order, so the database stops at the limit instead of sorting every free slot.
+        .order_by(Slot.start_at, Slot.practitioner_id)
         .limit(bindparam("limit"))
     )
     if by_practitioner:
