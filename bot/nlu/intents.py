@@ -115,7 +115,8 @@ _RESTART = (
 )
 _RESCHEDULE = (
     _ALONE_RESCHEDULE,
-    r"\b(?:deplac\w*|deplas\w*|report(?:er|e|ez|erais)|repouss\w*|reschedul\w*|postpone\w*|rebook\w*|remettre)\b",
+    r"\b(?:deplac\w*|deplas\w*|report(?:er|e|ez|erais)|repouss\w*|reschedul\w*|postpone\w*|(?<!no need to )rebook\w*"
+    r"|remettre)\b",
     rf"\b(?:chang|modifi)\w*{_UP_TO_3_WORDS}(?:{_RDV}|date|heure|journee|jour|time|day|booking)\b",
     r"\bmove (?:my|the|it|our)\b|\bpush (?:it|my appointment|the appointment) back\b",
     # "décaler mon rdv", "avancer mon rendez-vous à demain", "mettre mon rdv plus tard", "swap my appointment"
@@ -143,6 +144,12 @@ _CANCEL = (
     r"\b(?:viendrai|viendrais) (?:pas|plus|pu)\b|\bserai (?:pas|plus|pu) (?:la|present\w*|disponible)\b",
     r"\b(?:can't|cannot|won't) (?:make it|come|attend|be there)\b",
     r"\b(?:won't|will not|not) be able to (?:make it|come)\b",
+    # giving the slot up: "je me désiste", "libérez ma place", "free up my spot", "take me off the schedule"
+    r"\bdesist\w*|\b(?:liber\w*|redonne\w*|donne[zr]?) (?:ma|la|sa|mon) (?:place|plage)\b",
+    r"\bfree (?:up )?(?:my|the|his|her) (?:spot|slot)\b|\btake (?:me|him|her) off the schedule\b",
+    rf"\b(?:won't|will not|don't|do not) need (?:the|my|this|that) {_RDV}",
+    rf"\b(?:pas|plus|pu) besoin (?:du|de ce|de cet|de son|de sa) {_RDV}",
+    rf"\b(?:enlev|retir|supprim|efface)\w* (?:mon|le|son|ce|cet|ma|sa) {_RDV}",
 )
 _MY_APPOINTMENTS = (
     _ALONE_MY_APPOINTMENTS,
@@ -173,6 +180,13 @@ _MY_APPOINTMENTS = (
     r"(?:toujours|encore|en personne|au telephone)",
     r"\b(?:what time|when) do i see\b|\bj'ai tu quelque chose de book\w*|\bquand est-ce que je vois\b",
     r"\b(?:check|verify) if my (?:appointment|appt|booking)\b|\brappelez-moi mon\b|\bc'est quand mon\b",
+    # someone else's, or the details of one: "ma fille a rdv quand?", "l'heure de mon rendez-vous", "quel médecin
+    # je vois demain", "what time should I show up", "il me reste un rendez-vous?"
+    rf"\b(?:il|elle|ma fille|mon fils|mon gars|ma mere|mon pere|mon mari|ma femme|ma blonde|mon chum) a(?:-tu| tu)?"
+    rf" (?:un |son )?{_RDV}\b(?:\W+[\w'-]+){{0,4}}?\W+(?:quand|a quelle heure|quel jour|cette semaine|\?)",
+    rf"\b(?:l'heure|la date|le jour|les details|l'adresse|le nom du medecin) (?:de|du) (?:mon|son|sa|ma|leur) {_RDV}",
+    r"\bquel (?:medecin|docteure?) (?:je vois|j'ai|je dois voir)\b|\bwhat time should i (?:show up|be there|come)\b",
+    rf"\b(?:me|lui) reste(?:-t-il| t'il)? (?:un|des) {_RDV}|\bwhen(?:'s| is) my next one\b",
 )
 _BOOK = (
     _ALONE_BOOK,
@@ -325,9 +339,38 @@ _KEYWORD_INTENTS = {
     Keyword.INFO: Intent.HELP,
 }
 _ANOTHER_APPOINTMENT = re.compile(
-    r"\b(?:reprendre|un autre|une autre|nouveau|nouvelle|rebook|another|a new|new one|plutot|instead)\b"
+    # "no need to rebook" is a cancel
+    r"\b(?:(?<!pas besoin de )reprendre|un autre|une autre|nouveau|nouvelle|(?<!no need to )rebook|another|a new"
+    r"|new one|plutot|instead)\b"
 )
 _CORRECTION = re.compile(r"\b(?:plutot|mais|en fait|finalement|instead|rather|actually|but)\b")
+# A move said without its verb: the patient's own appointment, or that they cannot come, with another time wanted
+# ("mon rdv de demain tombe mal, y'aurait tu qqch vendredi", "je pourrai pas être là jeudi, auriez-vous autre chose?",
+# "she has an appointment thursday but would prefer a morning").
+_THEIR_APPOINTMENT = re.compile(
+    r"\b(?:mon|ma|son|sa|notre|leur|my|his|her|our|their)(?: [\w'-]+)? (?:prochain |next |upcoming )?"
+    rf"(?:{_RDV}|rdv|appt|booking|visit)\b"
+    r"|\b(?:j'ai|jai|il a|elle a|on a|i have|i've got|i got|he has|she has|i'm booked|i booked)"
+    r"(?: [\w'-]+)? (?:un |une |an |a )?(?:rendez-vous|rdv|appointment|appt)\b|\bi booked (?:for|on|with)\b"
+    r"|\b(?:je devais|j'etais cense|j'etais supposee?) venir\b|\bi was (?:supposed|meant|booked) to come\b"
+)
+_CANNOT_COME = re.compile(
+    r"\b(?:(?:pourrai|pourrais|peux|pourra|vais|serai|serais)(?: \w+)? (?:pas|plus|pu)\b|arriverai (?:jamais|pas)"
+    r"|(?:marche|fonctionne\w*|adonne|convient) (?:pas|plus|pu)\b|tombe mal|can't (?:make|do|come)|cannot (?:make|come)"
+    r"|won't (?:be able|make|work)|(?:doesn't|does not|no longer) work|something came up|conflict\b"
+    r"|not (?:be )?able to)"
+)
+_ANOTHER_SLOT_ASKED = re.compile(
+    r"\b(?:autre chose|une autre|un autre|another|other (?:day|time)|different (?:day|time)|what else|avez[- ]vous"
+    r"|auriez[- ]vous|vous avez|y'?aurait|y'?a[- ](?:tu|t'il)|aurais[- ]tu|do you have|(?:any|some)thing(?! came up)"
+    r"|une place|a spot|a slot|mettez[- ]moi|put me|(?:can|could) (?:we|you) (?:do|make|try|put|move)"
+    r"|on (?:peut|pourrait)|ca pourrait|est-ce possible|possible d|a la place|instead)\b"
+)
+_ANOTHER_TIME_PREFERRED = re.compile(
+    r"\b(?:plutot|a la place|instead|rather|prefere\w*|prefer\w*|aimerai\w* mieux|serait mieux|plus tot|plus tard"
+    r"|earlier|later|changer|bouger|different|another|autre (?:chose|journee|jour|date|moment|heure))\b"
+)
+_MOVE_READ_AS = frozenset({Intent.BOOK, Intent.MY_APPOINTMENTS, Intent.YES, Intent.NONE})
 # A question we have no rule for ("vous êtes ouverts le dimanche?") is out of scope; a short one ("quoi?") is not.
 _FEWEST_WORDS_OF_AN_UNRELATED_QUESTION = 3
 
@@ -494,7 +537,9 @@ def _in_context(intent: Intent | None, normalised: str, when: When | None) -> In
     """The intent once the special cases are applied; no intent at all is NONE, or OUT_OF_SCOPE for a question."""
     if intent is None:
         return _without_rule(normalised, when)
-    if intent is Intent.CANCEL and _ANOTHER_APPOINTMENT.search(normalised):
+    if intent is Intent.CANCEL and (_ANOTHER_APPOINTMENT.search(normalised) or _ANOTHER_SLOT_ASKED.search(normalised)):
+        return Intent.RESCHEDULE
+    if intent in _MOVE_READ_AS and _is_a_move_without_its_verb(normalised):
         return Intent.RESCHEDULE
     if intent in (Intent.YES, Intent.NO) and when is not None and _CORRECTION.search(normalised):
         return Intent.NONE
@@ -502,6 +547,14 @@ def _in_context(intent: Intent | None, normalised: str, when: When | None) -> In
         # "Bonjour, vendredi matin avec gagnon svp": the greeting is politeness, the day is the request (as alone).
         return Intent.NONE
     return intent
+
+
+def _is_a_move_without_its_verb(normalised: str) -> bool:
+    """Whether the message moves an appointment in other words: the patient's own one, or their not coming, with
+    another time wanted."""
+    if _CANNOT_COME.search(normalised):
+        return bool(_ANOTHER_SLOT_ASKED.search(normalised) or _ANOTHER_TIME_PREFERRED.search(normalised))
+    return bool(_THEIR_APPOINTMENT.search(normalised) and _ANOTHER_TIME_PREFERRED.search(normalised))
 
 
 def _without_rule(normalised: str, when: When | None) -> Intent:

@@ -35,7 +35,9 @@ _EMERGENCY_PATTERNS = (
     r"(?:devient|vient|est|tourne|virer?) (?:tout )?bleue?\b|(?:turning|turned|going) blue",
     r"respire (?:tres |trop )?vite|breathing (?:really |very )?fast|gasping",
     # stroke
-    r"\bavc\b|accident vasculaire|\bstroke\b",
+    # "avc" is also SMS for "avec": "rdv avc la femme docteur" is no stroke
+    r"(?<!rdv )\bavc\b(?! (?:la |le |l')?(?:dre?|docteu\w*|doc|gagnon|tremblay|roy|julie|infirm\w*|femme|medecin)\b)"
+    r"|accident vasculaire|\bstroke\b",
     r"(?:visage|face|bouche) (?:est |qui )?(?:paralyse|croche|engourdi|tombe|fige|deforme)",
     r"face (?:is )?(?:drooping|droops|numb|paralyzed|paralysed)|facial droop|droopy face",
     r"bras (?:est |qui )?(?:engourdi|paralyse)|(?:engourdi|paralyse)e? d'un cote",
@@ -43,6 +45,7 @@ _EMERGENCY_PATTERNS = (
     r"sens (?:plus|pu|pas) (?:mon|ma|son|sa) (?:bras|jambe|visage)",
     r"can't (?:move|feel) my (?:left |right )?(?:arm|leg|face)",
     rf"{_SUDDENLY} (?:numbness|weakness|confusion|engourdissement|faiblesse)",
+    r"parle tout croche|(?:bras|jambe|main|visage) (?:ne )?bouge (?:pas|plus|pus?)\b",
     rf"parle (?:mal|croche|tout croche) {_SUDDENLY}|{_SUDDENLY} (?:il |elle |je )?parle (?:mal|croche)",
     r"(?:misere|difficulte|peine|de la misere) a (?:parler|lever (?:son|sa|mon|ma) (?:bras|jambe))",
     r"(?:peut|peux|capable) (?:pas|plus|pus?) (?:lever|bouger) (?:son|sa|mon|ma|le|la) (?:bras|jambe)",
@@ -53,7 +56,8 @@ _EMERGENCY_PATTERNS = (
     r"saign\w* (?:et )?(?:ca )?(?:n')?arrete (?:pas|plus|pus?)|sang partout|blood everywhere",
     r"saign\w*(?: \w+){0,8} (?:ca |et ca |pis ca )?(?:n')?arrete (?:pas|plus|pus?)",
     r"hemorr?agie|saignements? (?:abondants?|importants?|graves?|majeurs?)|beaucoup de sang",
-    r"heavy bleeding|bleeding (?:a lot|heavily|badly|profusely|won't stop)|lots of blood|hemorrhag",
+    r"heavy bleeding|bleeding (?:a lot|heavily|badly|profusely|won't stop)|lots of blood|a lot of blood|hemorrhag",
+    r"(?:won't|wont|will not|doesn't|does not|can't|cannot) stop (?:the )?bleeding",
     # loss of consciousness, seizures
     r"perte de conscience|perd\w* (?:conscience|connaissance)|sans connaissance",
     r"inconscient|evanoui|tombe dans les pommes|s'est effondre|unconscious|passed out|fainted|unresponsive|collapsed",
@@ -82,6 +86,7 @@ _EMERGENCY_PATTERNS = (
 _CRISIS_PATTERNS = (
     r"suicid",
     r"\bme (?:tuer|mutiler|pendre|faire du mal)\b|m'enlever la vie|\ben finir\b|idees? noires?",
+    r"mettre fin a (?:mes|ses|tes|ma|sa) (?:jours|vie)",
     r"(?:veux|veut|voudrais|envie de|vais) mourir|(?:veux|veut) (?:plus|pus?) vivre|(?:plus|pus?) envie de vivre",
     r"kill(?:ing)? (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
     r"want to die|wanna die|better off dead|(?:don'?t|do not) want to (?:live|be alive)|self[- ]?harm",

@@ -28,6 +28,10 @@ SETS = {
     "more": HERE / "outsiders_more.yaml",
     # A fourth writer's (a quarter of them phone transcripts), scored once as written (intent 86.8 %), then learnt.
     "extra": HERE / "outsiders_extra.yaml",
+    # A fifth's (long texts, a story around the request; intent 88.7 % as written) and a sixth's (40 % phone
+    # transcripts, replies in context; 90.3 %), each scored once as written, then learnt.
+    "stories": HERE / "outsiders_stories.yaml",
+    "spoken": HERE / "outsiders_spoken.yaml",
     "heldout": HERE / "outsiders_heldout.yaml",
 }
 PRACTITIONERS = {
@@ -86,10 +90,28 @@ _CONTROLS = {"stop": "opt_out", "start": "opt_in"}
 #: "laisse faire" and "non" lead to the same.
 SAME_INTENT = {"nevermind": "no"}
 
+_TASKS = frozenset({"book", "cancel", "reschedule", "my_appointments"})
+
+
+def _intent_labelled(row: Row) -> str:
+    """The labelled intent; a task with an opt-out or opt-in beside it ("annulez jeudi pis arrêtez de m'écrire") is
+    both, whichever of the two the writer put first."""
+    intent, also = SAME_INTENT.get(str(row["intent"]), str(row["intent"])), [str(a) for a in row.get("also") or ()]
+    controls, tasks = [c for c in (intent, *also) if c in _CONTROLS], [t for t in (intent, *also) if t in _TASKS]
+    return f"{controls[0]}+{tasks[0]}" if controls and tasks else intent
+
+
+def _intent_read(understanding: Understanding) -> str:
+    """The intent read, with the task done beside an opt-out or opt-in said in words."""
+    if understanding.also_task is not None:
+        return f"{understanding.intent}+{understanding.also_task}"
+    return str(understanding.intent)
+
+
 # Each field: what the row says, and what the understanding says, in comparable form.
 Field = tuple[Callable[[Row], object], Callable[[Understanding], object]]
 FIELDS: dict[str, Field] = {
-    "intent": (lambda r: SAME_INTENT.get(str(r["intent"]), str(r["intent"])), lambda u: str(u.intent)),
+    "intent": (_intent_labelled, _intent_read),
     "language": (lambda r: r["lang"], lambda u: u.language),
     "urgency": (lambda r: r.get("urgency"), lambda u: str(u.urgency) if u.urgency else None),
     # An opt-out or opt-in said in words counts as the keyword it is obeyed as (the writers labelled it either way).

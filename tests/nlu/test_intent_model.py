@@ -58,7 +58,7 @@ def test_the_held_out_fifth_is_never_learnt() -> None:
     ("text", "intent", "by_rules_alone"),
     [
         # Wording the rules read as another task: the model, sure of itself, decides.
-        ("jdois bouger mon rdv, jai un shift qui a change", Intent.RESCHEDULE, Intent.BOOK),
+        ("Can I move Thursday's appointment to the following week?", Intent.RESCHEDULE, Intent.BOOK),
         ("cé tu avec tremblay ou gagnon mon rdv", Intent.MY_APPOINTMENTS, Intent.BOOK),
         (
             "Bonjour, pourriez-vous me rappeler la date de mon prochain rendez-vous? Je l'ai noté quelque part",

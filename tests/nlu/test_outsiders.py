@@ -14,7 +14,9 @@ FLOORS = {
     "tune": {"intent": 0.96, "language": 0.97, "urgency": 0.99, "whom": 0.78, "when.days": 0.79, "when.at": 0.87},
     "more": {"intent": 0.95, "language": 0.96, "urgency": 0.99, "whom": 0.84, "when.days": 0.81, "when.at": 0.79},
     "extra": {"intent": 0.95, "language": 0.97, "urgency": 0.99, "whom": 0.75, "when.days": 0.83, "when.at": 0.66},
-    "heldout": {"intent": 0.92, "language": 0.97, "urgency": 0.99, "whom": 0.86, "when.days": 0.87, "when.at": 0.77},
+    "stories": {"intent": 0.97, "language": 0.97, "urgency": 0.99, "whom": 0.81, "when.days": 0.66, "when.at": 0.61},
+    "spoken": {"intent": 0.97, "language": 0.98, "urgency": 0.99, "whom": 0.86, "when.days": 0.47, "when.at": 0.64},
+    "heldout": {"intent": 0.93, "language": 0.97, "urgency": 0.99, "whom": 0.86, "when.days": 0.87, "when.at": 0.77},
 }
 
 

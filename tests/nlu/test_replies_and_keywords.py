@@ -571,3 +571,33 @@ def test_a_greeting_with_a_day_is_the_day(text: str) -> None:
 
 def test_a_greeting_alone_is_a_greeting() -> None:
     assert read("Bonjour!").intent is Intent.GREETING
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # A move said without its verb: their appointment, or their not coming, with another time wanted.
+        ("mon rdv de mercredi tombe mal, auriez-vous quelque chose jeudi?", Intent.RESCHEDULE),
+        ("je pourrai pas être là vendredi, avez-vous autre chose la semaine prochaine", Intent.RESCHEDULE),
+        ("I have an appointment on Tuesday but I'd rather come Thursday", Intent.RESCHEDULE),
+        ("can't make it tomorrow, could we do friday instead?", Intent.RESCHEDULE),
+        # Giving the slot up, in other words than "annuler".
+        ("je me désiste pour jeudi, merci", Intent.CANCEL),
+        ("please free up my slot on friday", Intent.CANCEL),
+        ("no need to rebook, I won't be able to come thursday", Intent.CANCEL),
+        ("something came up, I won't be able to make it tomorrow", Intent.CANCEL),
+        # Someone else's appointment asked about.
+        ("Ma fille a rdv quand déjà?", Intent.MY_APPOINTMENTS),
+    ],
+)
+def test_a_task_said_in_other_words(text: str, intent: Intent, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert understand(text, today=TODAY).intent is intent
+    monkeypatch.setattr("bot.nlu.intents.CONFIDENT_MARGIN", float("inf"))  # and by the rules alone
+    assert understand(text, today=TODAY).intent is intent
+
+
+def test_asking_for_a_slot_beside_ones_own_appointment_is_no_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "j'ai un rdv demain, vous avez tu de la place pour mon fils aussi?"
+    assert understand(text, today=TODAY).intent is Intent.BOOK
+    monkeypatch.setattr("bot.nlu.intents.CONFIDENT_MARGIN", float("inf"))
+    assert understand(text, today=TODAY).intent is not Intent.RESCHEDULE

@@ -56,6 +56,10 @@ TODAY = date(2026, 12, 7)
         "mon enfant a avalé une pile",
         "le petit a avale du javel",
         "mon mari a fait une crise il bouge plus euh cest grave",
+        "ma mère parle tout croche pis son bras bouge pu",
+        "I cut my hand really bad with a knife and it won't stop bleeding",
+        "there's a lot of blood it won't stop bleeding",
+        "je pense que mon pere fait un avc",
     ],
 )
 def test_an_emergency(text: str) -> None:
@@ -84,6 +88,7 @@ def test_an_emergency(text: str) -> None:
         "I just want to sleep forever",
         "i dont want to be alive anymore",
         "I'm thinking about killing myself",
+        "euh je pense à mettre fin à mes jours",
     ],
 )
 def test_a_crisis(text: str) -> None:
@@ -109,6 +114,8 @@ def test_a_crisis(text: str) -> None:
         "il a avale de travers",
         "I swallowed my pride and called",
         "j'ai pris mes pilules ce matin",
+        "jveu 1 rdv avc la femme docteur ste semaine",  # "avc": SMS for "avec"
+        "rdv avc gagnon jeudi",
     ],
 )
 def test_not_a_red_flag(text: str) -> None:

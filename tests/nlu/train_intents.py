@@ -35,6 +35,8 @@ TABLES = tuple(
         "outsiders_tune.yaml",
         "outsiders_more.yaml",
         "outsiders_extra.yaml",
+        "outsiders_stories.yaml",
+        "outsiders_spoken.yaml",
     )
 )
 HELD_OUT = HERE / "outsiders_heldout.yaml"
