@@ -567,3 +567,31 @@ def find_part_of_day(text: str) -> PartOfDay | None:
     "fin de journée"); None when none or several."""
     named = [part for part, pattern in _PARTS_OF_DAY if pattern.search(text)]
     return named[0] if len(named) == 1 else None
+
+
+# The time of the appointment a move starts from, which is not the time wished: "mon rdv de jeudi 9h", "my 3pm",
+# "instead of 4:40", "from 8:20 to 10", "8h c'est trop tôt".
+_MOVED_FROM_DAY = (
+    r"(?:lundi|mardi|mercredi|jeudi|vendredi|monday|tuesday|wednesday|thursday|friday|demain|tomorrow|today"
+    r"|aujourd'hui|\d{1,2}(?:st|nd|rd|th|er)?)"
+)
+_MOVED_FROM = re.compile(
+    # "mon rdv de 9h", "my appointment is at 2:40", "rendez-vous de jeudi à 14h20": never "mon rdv à 15h30", which
+    # says where it goes
+    r"(?:\b(?:rendez-vous|appointment|appt|booking)(?:'s)?(?:\s+(?:de|du|d'|of|is|est|c'est|c|was|on|le))"
+    rf"(?:\s+(?:the\s+|de\s+)?{_MOVED_FROM_DAY})?(?:\s+(?:a|at))?"
+    r"|\b(?:j'ai|i have|i've got|i got)(?:\s+(?:un|an|a))?\s+(?:rendez-vous|appointment|appt)"
+    rf"(?:\s+(?:the\s+|le\s+)?{_MOVED_FROM_DAY})?\s+(?:a|at)"
+    r"|\b(?:peux|pourrai|pourrais|can't|cannot|can not)(?:\s+(?:pas|plus|pu))?\s+(?:a|at|venir a|come at|make it at)"
+    r"|\b(?:my|mon|ma|son|sa|his|her)|\b(?:instead of|au lieu de|au lieu d'|a la place de|from))"
+    rf"\s+(?P<time>{_ANY_TIME})(?![\w:/])"
+    rf"|(?<![\w:/.-])(?P<too_early>{_ANY_TIME})(?![\w:/])\s+(?:(?:c'est|c|is|est|it's|its|ca)\s+)?(?:trop|too)\b"
+)
+
+
+def blank_the_time_moved_from(text: str) -> str:
+    """`text` without the time of the appointment being moved, so that only the time wished for it is read."""
+    for match in _MOVED_FROM.finditer(text):
+        group = "time" if match["time"] else "too_early"
+        text = blank(text, match.start(group), match.end(group))
+    return text

@@ -6,12 +6,13 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from bot.nlu.clock import blank_the_time_moved_from
 from bot.nlu.dates import find_when, load_month_names
 from bot.nlu.intent_model import shipped_intent_model
 from bot.nlu.intents import classify, find_reaction, mentions_health, task_besides_a_control
 from bot.nlu.keywords import carrier_keyword
 from bot.nlu.language import language_of, requested_language
-from bot.nlu.model import Understanding
+from bot.nlu.model import Intent, Understanding, When
 from bot.nlu.normalise import normalise
 from bot.nlu.picks import find_bare_hour, find_pick, find_pick_time
 from bot.nlu.practitioners import Whom, read_whom
@@ -44,6 +45,8 @@ def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[s
     switch = requested_language(head)
     when = find_when(_without_kept_clauses(head), today)
     intent = classify(head, urgency=urgency, keyword=keyword, language_switch=switch, when=when, reaction=reaction)
+    if intent is Intent.RESCHEDULE and when is not None and when.at is not None:
+        when = _the_wish_of_a_move(head, today, when)
     whom = read_whom(head, practitioners) if practitioners else Whom()
     return Understanding(
         text=normalised,
@@ -66,6 +69,13 @@ def understand(text: str, *, today: date, practitioners: Mapping[str, Sequence[s
         bare_hour=find_bare_hour(head) if when is None or when.at is None and when.first_day is None else None,
         also_task=task_besides_a_control(head, intent, when) if keyword is None and reaction is None else None,
     )
+
+
+def _the_wish_of_a_move(head: str, today: date, when: When) -> When | None:
+    """When a move is wished for, without the time of the appointment it moves ("mon rdv de 9h, je peux-tu venir à
+    11h?" wishes 11:00; "my 9am is too early" wishes no time)."""
+    without_its_time = blank_the_time_moved_from(head)
+    return when if without_its_time == head else find_when(_without_kept_clauses(without_its_time), today)
 
 
 def _without_kept_clauses(head: str) -> str:

@@ -148,8 +148,9 @@ def test_a_time_without_a_window_word_is_an_at(text: str, at: time) -> None:
 
 
 def test_the_appointment_s_own_time_is_not_a_window() -> None:
-    assert when_of("déplacer mon rdv de 9h à 10h") == When(at=time(9))
-    assert when_of("move my appointment from 2pm to 3pm") == When(at=time(14))
+    # "de 9h à 10h" is no window here: 9h is the appointment's time, 10h the one wished
+    assert when_of("déplacer mon rdv de 9h à 10h") == When(at=time(10))
+    assert when_of("move my appointment from 2pm to 3pm") == When(at=time(15))
 
 
 def test_two_windows_that_cannot_both_hold_keep_the_first() -> None:
@@ -389,3 +390,28 @@ def test_months_ahead_keep_to_the_end_of_a_short_month() -> None:
     assert when_of("le mois prochain", today=date(2027, 1, 31)) == When(
         first_day=date(2027, 2, 1), last_day=date(2027, 2, 28)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "wished"),
+    [
+        # The time of the appointment being moved is not the time wished for it.
+        ("mon rdv de 9h jpeux pas, jpeux-tu venir à 11h à place?", time(11)),
+        ("Est-ce qu'on peut remettre mon rendez-vous à 9h au lieu de 13h?", time(9)),
+        ("my appointment is at 2:40 on friday, could I move it to 4:20?", time(16, 20)),
+        ("j'ai rendez-vous jeudi à 10h, pouvez-vous le déplacer à 14h?", time(14)),
+        ("décale mon rdv à 15h30 svp", time(15, 30)),  # "mon rdv à 15h30" says where it goes
+        ("can my appt be moved to 8am", time(8)),
+        # Only the old time said: no time is wished.
+        ("I need to change my appointment time, 9am is too early for me", None),
+        ("jpeux pas a 9h, y aurait tu plus tard la meme journee? je voudrais deplacer mon rdv", None),
+    ],
+)
+def test_a_move_wishes_its_new_time_not_the_old_one(text: str, wished: time | None) -> None:
+    when = when_of(text)
+    assert (when.at if when else None) == wished
+
+
+def test_the_time_of_an_appointment_asked_about_or_cancelled_is_kept() -> None:
+    when = when_of("annuler mon rdv de 9h demain")
+    assert when is not None and when.at == time(9)
