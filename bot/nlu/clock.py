@@ -540,14 +540,16 @@ _PARTS_OF_DAY = (
     (
         PartOfDay.MORNING,
         re.compile(
-            r"\b(?:matin|matinee|avant-midi|morning|first thing|before lunch)\b|\ba\.m\.|(?<!i )\bam\b"
+            # "am" is no a.m. in "I am" nor in "when am I", "or am I still booked"
+            r"\b(?:matins?|matinee|avant-midis?|mornings?|first thing|before lunch)\b|\ba\.m\.|(?<!i )\bam\b(?! i\b)"
             r"|(?<![\w-])a-m(?![\w-])|\bavant (?:le |mon |ma )?(?:diner|lunch)\b"
         ),
     ),
     (
         PartOfDay.AFTERNOON,
         re.compile(
-            r"\b(?:apres-midi|afternoon|pm|aprem|apm|after lunch|fin de (?:la )?journee|end of (?:the )?day)\b"
+            r"\b(?:l?apres-midis?|l?apres midi|afternoons?|pm|d?aprem|apm|after lunch|fin de (?:la )?journee"
+            r"|end of (?:the )?day)\b"
             r"|\bp\.m\.|(?<![\w-])p-m(?![\w-])"
             r"|\bapres (?:le |mon |ma |l')?(?:heure du |heure de |pause )?(?:diner|lunch)\b"
         ),
@@ -555,16 +557,26 @@ _PARTS_OF_DAY = (
     (
         PartOfDay.EVENING,
         re.compile(
-            r"\b(?:soir|soiree|evening|tonight|apres le travail|after work|after (?:dinner|supper))\b"
+            r"\b(?:soirs?|soirees?|evenings?|tonight|apres le travail|after work|after (?:dinner|supper))\b"
             r"|\bapres (?:le |mon )?souper\b"
         ),
     ),
 )
 
 
+# A part of the day gone by ("fièvre depuis hier soir", "since this morning") or given up ("le matin au lieu du soir")
+# is no part of the day wished.
+_NOT_WISHED_PART = re.compile(
+    r"\b(?:(?:hier|yesterday|last|depuis|since)(?: (?:ce|cet|cette|this|hier|yesterday))?"
+    r"|(?:au lieu d[eu]|instead of)(?: (?:le|la|l'|the|a))?) ?(?:matin|soir|apres-midi|nuit|morning|evening|afternoon"
+    r"|night)\b"
+)
+
+
 def find_part_of_day(text: str) -> PartOfDay | None:
     """The one part of the day `text` names ("demain matin", "en pm", "aprem", "after lunch", "first thing",
     "fin de journée"); None when none or several."""
+    text = _NOT_WISHED_PART.sub(" ", text)
     named = [part for part, pattern in _PARTS_OF_DAY if pattern.search(text)]
     return named[0] if len(named) == 1 else None
 

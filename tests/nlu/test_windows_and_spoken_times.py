@@ -415,3 +415,21 @@ def test_a_move_wishes_its_new_time_not_the_old_one(text: str, wished: time | No
 def test_the_time_of_an_appointment_asked_about_or_cancelled_is_kept() -> None:
     when = when_of("annuler mon rdv de 9h demain")
     assert when is not None and when.at == time(9)
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("book me in w tremblay next week pls, mornings only", PartOfDay.MORNING),
+        ("Hi, I'd like to see Dr. Gagnon sometime next week, mornings are best", PartOfDay.MORNING),
+        ("ya tu moyen de passer aujourd'hui en fin daprem", PartOfDay.AFTERNOON),
+        ("un rdv demain dans lapres-midi pour mon mari", PartOfDay.AFTERNOON),
+        ("est-ce que je pourrais venir le matin au lieu du soir jeudi?", PartOfDay.MORNING),
+        ("rdv pour ma fille, elle fait de la fièvre depuis hier soir, aujourd'hui si possible", None),
+        ("When am I seeing the doctor?", None),  # "am" is no a.m. there
+        ("or am I still booked thursday", None),
+    ],
+)
+def test_the_part_of_the_day_wished(text: str, part: PartOfDay | None) -> None:
+    when = when_of(text)
+    assert (when.part_of_day if when else None) is part
