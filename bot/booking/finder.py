@@ -231,13 +231,47 @@ def _nearest(
         attempts.append((days, nearest_time))
     attempts += [(later, wish), (later, untimed)]
     for span, relaxed in attempts:
-        if span[0] > span[1]:
-            continue
-        found = _search(scheduler, clinic, people, span, relaxed, now, within_its_times=relaxed is wish)
-        if relaxed is wish:
-            found = [slot for slot in found if _fits_time(slot, wish, clinic)]
+        found = _fitting(scheduler, clinic, people, span, relaxed, wish, now)
         if found:
             return _ranked(found, relaxed, clinic)
+    return _just_before(scheduler, clinic, wish, untimed, people, days[0], today, now)
+
+
+def _fitting(
+    scheduler: BookingBackend,
+    clinic: ClinicConfig,
+    people: Sequence[PractitionerConfig],
+    span: tuple[date, date],
+    relaxed: Wish,
+    wish: Wish,
+    now: datetime,
+) -> list[OfferedSlot]:
+    """The free slots of `span` that fit `relaxed` (within the wish's own times when it is the wish itself)."""
+    if span[0] > span[1]:
+        return []
+    found = _search(scheduler, clinic, people, span, relaxed, now, within_its_times=relaxed is wish)
+    return [slot for slot in found if _fits_time(slot, wish, clinic)] if relaxed is wish else found
+
+
+def _just_before(
+    scheduler: BookingBackend,
+    clinic: ClinicConfig,
+    wish: Wish,
+    untimed: Wish,
+    people: Sequence[PractitionerConfig],
+    first: date,
+    today: date,
+    now: datetime,
+) -> list[OfferedSlot]:
+    """When nothing follows the asked days (a closure before the holidays, the horizon's end), the last open day
+    before them: its slots that fit the wish, else any of them. Day by day backwards, rarely more than a few."""
+    day = first - timedelta(days=1)
+    while day >= max(today, first - timedelta(days=NEAREST_DAYS)):
+        for relaxed in dict.fromkeys((wish, untimed)):
+            found = _fitting(scheduler, clinic, people, (day, day), relaxed, wish, now)
+            if found:
+                return _ranked(found, relaxed, clinic)
+        day -= timedelta(days=1)
     return []
 
 

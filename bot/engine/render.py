@@ -210,7 +210,8 @@ class Renderer:
             "practitioners": lambda: self._practitioners(language),
             "week_hours": lambda: week_hours(self.clinic, language),
             "walk_in": lambda: _WALK_IN[language][self.clinic.walk_in],
-            "unknown_practitioner": lambda: str(slots.get("unknown_practitioner") or "").title(),
+            # said once, beside the flow (Engine.say), never kept in the conversation
+            "unknown_practitioner": lambda: str(extra.get("unknown_practitioner") or "").title(),
             "unfree_day": lambda: self._day(detail.get("day"), language),
             "holiday": lambda: self._holiday(detail.get("day"), language),
             "opens_on": lambda: self._day(detail.get("opens_on"), language),

@@ -181,7 +181,8 @@ _POLITE_WISHES = re.compile(
     r"|have a (?:good|nice|great) (?:day|evening|weekend|night))\b"
 )
 _EARLIEST = re.compile(
-    r"\ble (?:plus|\+) (?:tot|vite|rapidement) possible|\bau plus (?:tot|vite|sacrant)|\bdes que possible|\bn'importe quand"
+    r"\ble (?:plus|\+) (?:tot|vite|rapidement) possible|\bau plus (?:tot|vite|sacrant)|\bdes que possible"
+    r"|\bn'importe quand"
     r"|\ble plus vite\b|\b(?:whatever|whoever|whichever|celui|celle|qui)(?: \w+){0,4} (?:is )?(?:free )?first\b"
     r"|\b(?:ca|c'est) presse\b"
     r"|\b(?:premier|premiere|prochain|prochaine) (?:rendez-vous |place |plage )?(?:disponible|disponibilite)"

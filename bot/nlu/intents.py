@@ -54,7 +54,7 @@ _ALONE_BOOK = _alone(r"rendez-vous|book|booker|reserver|appointment|new appointm
 # "je veux arrêter de fumer" are not opt-outs.
 _TEXTS = r"(?:messages?|textos?|texts?|sms|rappels?|reminders?|notifications?|envois?|courriels)"
 _STOP = (
-    r"\b(?:arrete[rz]?|cesse[rz]?|stop|quit)\b\W+(?:de |d')?(?:m'ecrire|m'envoyer|me texter|m'?texter"
+    r"\b(?:arrete[rz]?|cesse[rz]?|stop|quit)\b\W+(?:de |d')?(?:m'?ecrire|m'?envoyer|me texter|m'?texter"
     r"|me contacter|m'appeler"
     r"|me deranger|texting|messaging|calling|sending|contacting|writing)",
     rf"\b(?:arrete[rz]?|cesse[rz]?|stop|quit)\b (?:(?:all )?(?:les|vos|tes|ces|the|your|these|those|all) )?{_TEXTS}\b",
@@ -70,6 +70,10 @@ _STOP = (
     r" (?:[\w-]+ )?(?:liste|list)\b(?!.*\b(?:attente|waiting)\b)",
     # "ne m'écrivez plus", "me textez pu"
     r"\b(?:m'ecri\w*|m'envo\w*|me text\w*) (?:plus|pu|pus|jamais)\b",
+    # "svp retirez mon numéro", "delete my number"
+    r"\b(?:retirez|enlevez|effacez|supprimez) mon numero\b"
+    r"(?! de (?:telephone|cellulaire) (?:du|de mon|dans mon) dossier)"
+    r"|\b(?:remove|delete) my (?:phone )?number\b",
     # "enlevez-moi de vos envois", "retirez mon numéro de la liste", "sortez-moi de la liste"
     rf"\b(?:enlev\w*|retir\w*|otez|supprim\w*|effac\w*|sort\w*)[- ](?:moi|mon numero)\b(?: [\w']+){{0,2}}?"
     rf" (?:de |du |des |d')(?:vos |votre |la |ta |tes |cette |ces |l')?(?:listes?|{_TEXTS}|abonnements?)\b",
@@ -91,6 +95,8 @@ _START = (
     r"|system)\b",
     # "resume texts", "start texting me again", "recommencer à recevoir vos textos"
     rf"\b(?:resume|restart|turn (?:back )?on|reactiv\w*)(?: the| my| your| vos| les| mes)? {_TEXTS}\b",
+    rf"\breactiv\w*(?: \w+){{0,2}}? {_TEXTS}\b",
+    r"\b(?:stopped|arrete|desactive)\w*(?: \w+){0,3} by mistake\b.*\bback on\b",
     r"\b(?:resume|start) (?:texting|messaging|sending)\b(?: me)?(?: [\w']+)? again\b",
     r"\b(?:recommence\w*|continuer|recommencer) a (?:recevoir|m'envoyer|me texter|m'ecrire)\b",
     rf"\b(?:remettez|renvoyez|remets)(?: les| vos)? {_TEXTS}\b|\bstart again\b|\bde nouveau les {_TEXTS}\b",
@@ -104,7 +110,9 @@ _HUMAN = (
     r"|infirmiere)\b",
     r"\b(?:vraie personne|etre humain|un humain|real person|human|agent|receptionist|receptionniste|secretaire)\b",
     r"\b(?:talk|speak|chat) (?:to|with) (?:someone|somebody|a person|staff|the clinic|reception|(?:a|the) nurse)\b",
-    r"\b(?:call me|give me a call|appelez[- ]moi|appelle[- ]moi|rappelez[- ]moi|telephonez[- ]moi)\b",
+    # "rappelez-moi mon heure" asks to be reminded, not called
+    r"\b(?:call me|give me a call|appelez[- ]moi|appelle[- ]moi|rappelez[- ]moi|telephonez[- ]moi)\b"
+    r"(?! (?:mon|ma|mes|l'heure|la date|quand))",
     r"\b(?:m'appeler|me rappeler|me telephoner)\b",
     r"\b(?:numero de (?:telephone|la clinique)|phone number)\b",
 )
@@ -128,6 +136,8 @@ _RESCHEDULE = (
     rf"\b(?:mon|ma|my) {_RDV}\b(?:\W+[\w'-]+){{0,6}}?\W+(?:plus tot|plus tard|a la place|earlier|later|instead)\b",
     rf"\b(?:mon|ma|my) {_RDV}\b(?:\W+[\w'-]+){{0,5}}?\W+(?:change|changer|changed) (?:pour|to)\b",
     r"\b(?:a different|another) (?:time|day) for my\b|\bmoving my\b",
+    # "rapprocher mon rendez-vous", "plus tôt que le 18", "something earlier than the 22nd", "rentrer avant"
+    r"\brapproch\w*|\b(?:plus tot|plus vite|earlier|sooner) (?:que|than) (?:le |the |my |mon |ma )?\d",
 )
 # "des annulations", "cancellation list": the patient asks for a freed slot, not to cancel.
 _WAITING_LIST = (
@@ -187,6 +197,13 @@ _MY_APPOINTMENTS = (
     rf"\b(?:l'heure|la date|le jour|les details|l'adresse|le nom du medecin) (?:de|du) (?:mon|son|sa|ma|leur) {_RDV}",
     r"\bquel (?:medecin|docteure?) (?:je vois|j'ai|je dois voir)\b|\bwhat time should i (?:show up|be there|come)\b",
     rf"\b(?:me|lui) reste(?:-t-il| t'il)? (?:un|des) {_RDV}|\bwhen(?:'s| is) my next one\b",
+    rf"\b(?:j'ai|il a|elle a) (?:un )?{_RDV} (?:c'est )?quand\b|\bam i (?:on the schedule|booked|scheduled)\b",
+    r"\ba quelle heure (?:je dois|faut que je|il faut que je|qu'il faut que je) (?:etre la|sois la|arriver|venir)\b",
+    r"\b(?:ai-je|j'ai-tu|j'ai tu|est-ce que j'ai) quelque chose de (?:prevu|booke|reserve|planifie)\b",
+    rf"\b(?:mon|ma) (?:fils|fille|mari|femme|conjointe?|mere|pere|blonde|chum|gars|ado) a(?:-t-il|-t-elle|-tu| tu)?"
+    rf" (?:encore |toujours |bien )?(?:un|son|sa|des) {_RDV}",
+    r"\b(?:does|did) my \w+ (?:still )?have an? (?:appointment|appt)|\bif my \w+(?:, [\w. ]+,)? (?:still )?has an?"
+    r" (?:appointment|appt)\b",
 )
 _BOOK = (
     _ALONE_BOOK,
@@ -229,7 +246,15 @@ _NO = (
     r"\b(?:absolument|certainement|surement|absolutely|definitely|certainly|of course) (?:pas|not)\b",
     r"^\W*(?:pas d'accord|pas du tout|not at all|not ok|not okay|no way)\b",
     r"^\W*(?:nenon|je pense pas|jpense pas|ca me tente pas|c'est pas necessaire|don't worry about it|no thank you)\b",
-    r"\b(?:oubliez|oublie|annulez|annule) (?:ma|la|cette) demande\b|\bj'en ai (?:plus|pu) besoin\b",
+    r"\b(?:oubliez|oublie|annulez|annule|retire) (?:ma|la|cette) demande\b|\bj'en ai (?:plus|pu) besoin\b",
+    r"^\W*(?:ah |bon |ok )?(?:pas grave|laisse(?:z)? faire)\b",
+)
+# A yes that says to go ahead with what was asked: "yes please book it", "oui réservez", "yup go ahead".
+_YES_GO_AHEAD = (
+    rf"^\W*{_HESITATION}(?:oui|ouais|yes|yep|yup|yeah|ok|okay|parfait|perfect|great)\W+(?:\w+\W+){{0,2}}?"
+    r"(?:book it|book that|go ahead|do it|confirm it|reserve[zr]?(?: le| la)?|booke[zr]?(?: le| la)?|prends-le"
+    r"|je le prends|i'll take it)\b",
+    r"^\W*(?:c'est|c) ca\b(?!\W+\w+\W+\w+\W+\w+)",
 )
 _YES = (
     r"^\W*(?:okok|ok ok|yessir|yes sir|oui oui|ouais ouais)\W*$",
@@ -302,6 +327,7 @@ _RULES = (
     _rule(Intent.START, _START),
     _rule(Intent.HUMAN, _HUMAN),
     _rule(Intent.RESTART, _RESTART),
+    _rule(Intent.YES, _YES_GO_AHEAD),
     _rule(Intent.RESCHEDULE, _RESCHEDULE),
     _rule(Intent.BOOK, _WAITING_LIST),
     _rule(Intent.CLINIC_INFO, _WALK_IN),
@@ -339,9 +365,10 @@ _KEYWORD_INTENTS = {
     Keyword.INFO: Intent.HELP,
 }
 _ANOTHER_APPOINTMENT = re.compile(
-    # "no need to rebook" is a cancel
-    r"\b(?:(?<!pas besoin de )reprendre|un autre|une autre|nouveau|nouvelle|(?<!no need to )rebook|another|a new"
-    r"|new one|plutot|instead)\b"
+    # "no need to rebook" is a cancel; "un autre médecin", "another clinic" is no other appointment
+    r"\b(?:(?<!pas besoin de )reprendre|(?<!no need to )rebook|plutot|instead|new one"
+    r"|(?:un autre|une autre|nouveau|nouvelle|another|a new) (?:rendez-vous|rdv|appointment|appt|date|jour|journee"
+    r"|day|time|moment|heure|plage|place|spot|slot))\b"
 )
 _CORRECTION = re.compile(r"\b(?:plutot|mais|en fait|finalement|instead|rather|actually|but)\b")
 # A move said without its verb: the patient's own appointment, or that they cannot come, with another time wanted
@@ -371,6 +398,13 @@ _ANOTHER_TIME_PREFERRED = re.compile(
     r"|earlier|later|changer|bouger|different|another|autre (?:chose|journee|jour|date|moment|heure))\b"
 )
 _MOVE_READ_AS = frozenset({Intent.BOOK, Intent.MY_APPOINTMENTS, Intent.YES, Intent.NONE})
+# "I'll rebook after the holidays", "je vais en reprendre un en janvier": the appointment is cancelled, the next one
+# is for later.
+_REBOOKING_LATER = re.compile(
+    r"\b(?:i'll|i will|will|je vais|vais|on va|je vous rappelle\w*|je reprendrai|reprendrai)(?: \w+){0,2}?"
+    r" (?:rebook|reprendre|book again|call back|rappeler)\b|\breprendrai\b|\brebook (?:later|after|when)\b"
+    r"|\b(?:trouve|found|got)\w*(?: \w+){0,2} (?:autre|another|other|new) (?:medecin|doctor|clinique|clinic)"
+)
 # A question we have no rule for ("vous êtes ouverts le dimanche?") is out of scope; a short one ("quoi?") is not.
 _FEWEST_WORDS_OF_AN_UNRELATED_QUESTION = 3
 
@@ -537,6 +571,8 @@ def _in_context(intent: Intent | None, normalised: str, when: When | None) -> In
     """The intent once the special cases are applied; no intent at all is NONE, or OUT_OF_SCOPE for a question."""
     if intent is None:
         return _without_rule(normalised, when)
+    if _REBOOKING_LATER.search(normalised) and _RULES_OF[Intent.CANCEL].search(normalised):
+        return Intent.CANCEL
     if intent is Intent.CANCEL and (_ANOTHER_APPOINTMENT.search(normalised) or _ANOTHER_SLOT_ASKED.search(normalised)):
         return Intent.RESCHEDULE
     if intent in _MOVE_READ_AS and _is_a_move_without_its_verb(normalised):

@@ -51,6 +51,10 @@ _EMERGENCY_PATTERNS = (
     r"(?:peut|peux|capable) (?:pas|plus|pus?) (?:lever|bouger) (?:son|sa|mon|ma|le|la) (?:bras|jambe)",
     r"vue (?:embrouillee|brouillee|trouble)\b.{0,60}(?:engourdi|paralyse|faible)",
     r"(?:engourdi|paralyse)\w* d'un coup|(?:can't|cannot) (?:talk|speak) (?:properly|right)",
+    # a thunderclap headache: sudden, the worst ever
+    r"worst headache (?:of my life|ever|i've ever had)|(?:pire|plus gros) mal de tete de (?:ma|sa) vie"
+    rf"|(?:mal de tete|headache) (?:\w+ ){{0,3}}{_SUDDENLY}"
+    rf"|{_SUDDENLY} (?:\w+ ){{0,2}}(?:mal de tete|headache)",
     # heavy bleeding
     r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|trop)|arrete (?:pas|plus|pus?) de saigner",
     r"saign\w* (?:et )?(?:ca )?(?:n')?arrete (?:pas|plus|pus?)|sang partout|blood everywhere",
@@ -88,7 +92,8 @@ _CRISIS_PATTERNS = (
     r"\bme (?:tuer|mutiler|pendre|faire du mal)\b|m'enlever la vie|\ben finir\b|idees? noires?",
     r"mettre fin a (?:mes|ses|tes|ma|sa) (?:jours|vie)",
     r"(?:veux|veut|voudrais|envie de|vais) mourir|(?:veux|veut) (?:plus|pus?) vivre|(?:plus|pus?) envie de vivre",
-    r"kill(?:ing)? (?:myself|my self)|end(?:ing)? my life|end(?:ing)? it all|take my (?:own )?life",
+    r"kill(?:ing)? (?:myself|my self|himself|herself|themselves)|end(?:ing)? (?:my|his|her|their) (?:own )?life"
+    r"|end(?:ing)? it all|take (?:my|his|her|their) (?:own )?life",
     r"want to die|wanna die|better off dead|(?:don'?t|do not) want to (?:live|be alive)|self[- ]?harm",
     r"hurt(?:ing)? myself|cut(?:ting)? myself|(?:coupe|blesse|brule)e? volontairement|scarifi",
     # on purpose: an overdose that is self-harm gets 9-8-8 (and 911, which that answer gives too)

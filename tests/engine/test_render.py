@@ -7,8 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.actions import ACTION_NAMES
+from bot.clinics.config import load_clinics
 from bot.core.wish import Wish
-from bot.engine.render import clock, day_label, format_phone, moment_label, when_label
+from bot.engine.flows import load_flow_book
+from bot.engine.render import Renderer, clock, day_label, format_phone, moment_label, when_label
+from bot.nlu import Intent
+from bot.settings import demo_clinics_file
 
 TODAY = date(2026, 11, 23)  # a Monday
 
@@ -75,3 +80,14 @@ def test_when_label(when: dict[str, str], language: str, expected: str) -> None:
 def test_phone_numbers_are_written_as_quebecers_do() -> None:
     assert format_phone("+15145550199") == "514-555-0199"
     assert format_phone("+33155550199") == "+33155550199"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("fr", "Il n'y a pas de Dr Bouchard ici."), ("en", "There is no Dr Bouchard here.")],
+)
+def test_an_unknown_practitioner_is_named_as_the_patient_said(language: str, expected: str) -> None:
+    book = load_flow_book(ACTION_NAMES, [i.value for i in Intent])
+    renderer = Renderer(book, load_clinics(demo_clinics_file()).clinics[0], TODAY)
+    reply = renderer.render("utter_unknown_practitioner", {}, language, {"unknown_practitioner": "dr bouchard"})
+    assert reply.text.startswith(expected)

@@ -588,6 +588,17 @@ def test_a_greeting_alone_is_a_greeting() -> None:
         ("something came up, I won't be able to make it tomorrow", Intent.CANCEL),
         # Someone else's appointment asked about.
         ("Ma fille a rdv quand déjà?", Intent.MY_APPOINTMENTS),
+        ("est-ce que mon mari a encore son rendez-vous cette semaine?", Intent.MY_APPOINTMENTS),
+        ("rappelez-moi mon heure pour jeudi svp", Intent.MY_APPOINTMENTS),
+        # A cancel whose next booking is for later; moving it earlier.
+        ("annulez mon rdv de mercredi, je vais en reprendre un en janvier", Intent.CANCEL),
+        ("please cancel thursday, I'll rebook when I'm back from Toronto", Intent.CANCEL),
+        ("y'aurait-tu quelque chose plus tôt que le 18?", Intent.RESCHEDULE),
+        # A yes that says to go ahead, a stop and a start in other words.
+        ("yes please book it", Intent.YES),
+        ("oui réservez-le svp", Intent.YES),
+        ("svp retirez mon numéro, je ne suis pas patiente chez vous", Intent.STOP),
+        ("je voudrais réactiver les textos de rappel", Intent.START),
     ],
 )
 def test_a_task_said_in_other_words(text: str, intent: Intent, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -60,6 +60,8 @@ TODAY = date(2026, 12, 7)
         "I cut my hand really bad with a knife and it won't stop bleeding",
         "there's a lot of blood it won't stop bleeding",
         "je pense que mon pere fait un avc",
+        "I'm having the worst headache of my life and my vision is blurry",
+        "un mal de tête violent tout d'un coup",
     ],
 )
 def test_an_emergency(text: str) -> None:
@@ -89,6 +91,7 @@ def test_an_emergency(text: str) -> None:
         "i dont want to be alive anymore",
         "I'm thinking about killing myself",
         "euh je pense à mettre fin à mes jours",
+        "my friend says he's going to end his life tonight",
     ],
 )
 def test_a_crisis(text: str) -> None:
@@ -116,6 +119,7 @@ def test_a_crisis(text: str) -> None:
         "j'ai pris mes pilules ce matin",
         "jveu 1 rdv avc la femme docteur ste semaine",  # "avc": SMS for "avec"
         "rdv avc gagnon jeudi",
+        "j'ai un mal de tête intense depuis deux jours, un rdv svp",
     ],
 )
 def test_not_a_red_flag(text: str) -> None:

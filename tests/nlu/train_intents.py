@@ -37,6 +37,8 @@ TABLES = tuple(
         "outsiders_extra.yaml",
         "outsiders_stories.yaml",
         "outsiders_spoken.yaml",
+        "outsiders_everyday.yaml",
+        "outsiders_bilingual.yaml",
     )
 )
 HELD_OUT = HERE / "outsiders_heldout.yaml"
