@@ -39,6 +39,7 @@ class Unfree(StrEnum):
     CLOSURE = "closure"  # a day the clinic closed on its own
     OUTSIDE_HOURS = "outside_hours"  # nobody sees patients at that hour
     NOT_WORKING = "not_working"  # the practitioner asked for does not work that day
+    CLOSED_DAYS = "closed_days"  # every day of the days asked is closed ("this weekend", "entre Noël et le 26")
     FULL = "full"  # every slot that fits is taken
 
 
@@ -294,6 +295,8 @@ def _why_nothing(
         closed = _closed_on(clinic, people, first)
         if closed is not None:
             return closed, None, None
+    elif _all_closed(clinic, people, max(first, today), min(last, horizon)):
+        return Unfree.CLOSED_DAYS, None, None
     hours = _seeing_hours(people, first if first == last else None)
     asked = wish.at or wish.after or wish.before
     if hours and asked is not None and not (hours[0] <= asked < hours[1]):
@@ -312,6 +315,14 @@ def _closed_on(clinic: ClinicConfig, people: Sequence[PractitionerConfig], day: 
     if not calendar.opening_windows(day):
         return Unfree.CLOSED
     return None if any(_works(p, day) for p in people) else Unfree.NOT_WORKING
+
+
+def _all_closed(clinic: ClinicConfig, people: Sequence[PractitionerConfig], first: date, last: date) -> bool:
+    """Whether the clinic is closed on every day from `first` to `last` (weekends, holidays, closures)."""
+    days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    return first <= last and all(
+        _closed_on(clinic, people, day) in (Unfree.CLOSED, Unfree.HOLIDAY, Unfree.CLOSURE) for day in days
+    )
 
 
 def _works(practitioner: PractitionerConfig, day: date) -> bool:

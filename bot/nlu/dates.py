@@ -470,6 +470,25 @@ def _before_a_holiday(match: re.Match[str], context: _Context) -> _Reading | Non
     return _Before(holiday) if holiday is not None else None
 
 
+#: Days patients name rather than date, each its (month, day): the clinic's calendar then says whether it is open.
+_NAMED_DAYS = {
+    "christmas_eve": (12, 24),
+    "christmas": (12, 25),
+    "boxing_day": (12, 26),
+    "new_years_eve": (12, 31),
+    "new_years_day": (1, 1),
+    "saint_jean": (6, 24),
+    "canada_day": (7, 1),
+}
+
+
+def _named_day(match: re.Match[str], context: _Context) -> _Reading | None:
+    """The next day of that name ("le jour de Noël", "boxing day", "le jour de l'an", "la Saint-Jean")."""
+    name = next(group for group, value in match.groupdict().items() if value)
+    day = _next_day_and_month(_NAMED_DAYS[name][1], _NAMED_DAYS[name][0], context.today)
+    return _Range(day, day) if day is not None else None
+
+
 def _number(text: str) -> int:
     return int(text) if text.isdigit() else _SMALL_NUMBERS[text]
 
@@ -509,6 +528,19 @@ _BEFORE_WORD = (
 _BEFORE_A_DAY = re.compile(_BEFORE_WORD + r"\s+(?:(?:le|la|les|the)\s+)?$")
 # How far back from a day `_BEFORE_A_DAY` looks: its longest match ("d'ici les ") and some blanks.
 _BEFORE_A_DAY_REACH = 24
+# A wish ("Joyeux Noël!", "merry christmas" are none), after the deadlines ("avant Noël") were read.
+_NAMED_DAY = re.compile(
+    r"(?<!joyeux )(?<!joyeuses )(?<!merry )(?<!happy )(?<!bonne )(?<!bon )\b(?:"
+    r"(?P<christmas_eve>(?:la )?veille de noel|christmas eve)"
+    r"|(?P<boxing_day>(?:le )?lendemain de noel|boxing day|le 26 decembre)"
+    r"|(?P<new_years_eve>(?:la )?veille du jour de l'an|new year'?s eve|(?:le )?reveillon du jour de l'an)"
+    r"|(?P<new_years_day>(?:le )?jour de l'?\s?an\b|new year'?s day|(?:le )?nouvel an)"
+    # Christmas said in passing ("pour Noël", "le souper de Noël", "after christmas") names no day: only the day itself
+    r"|(?P<christmas>(?:le )?jour de noel|christmas day|(?:le )?matin de noel|christmas morning"
+    r"|(?<=\bon )christmas|(?<=\ble )noel)"
+    r"|(?P<saint_jean>(?:la )?st-jean|(?:la )?saint-jean(?:-baptiste)?|(?:la )?fete nationale)"
+    r"|(?P<canada_day>(?:la )?fete du canada|canada day))\b"
+)
 _BEFORE_A_HOLIDAY = re.compile(
     _BEFORE_WORD + r"\s+(?:(?P<eve>la veille de noel|christmas eve)"
     r"|(?P<new_year>le jour de l'an|(?:the )?new year(?!'?s? eve)(?:'s|s)?(?: day)?)"
@@ -578,6 +610,7 @@ _DAY_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
         _weekday_and_day_of_month,
     ),
     (_BEFORE_A_HOLIDAY, _before_a_holiday),
+    (_NAMED_DAY, _named_day),
     (_RELATIVE_DAY, _relative_day),
     (
         re.compile(

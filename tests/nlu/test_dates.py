@@ -166,3 +166,27 @@ def test_dates_after_the_first_500_characters_are_not_read() -> None:
 def test_warm_up_loads_the_month_names() -> None:
     warm_up()
     assert when_of("3 fév.") == one_day(date(2027, 2, 3))
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("can I come on christmas day?", date(2026, 12, 25)),
+        ("rdv le jour de noel?", date(2026, 12, 25)),
+        ("could I book for boxing day", date(2026, 12, 26)),
+        ("rdv le jour de l an svp", date(2027, 1, 1)),
+        ("la veille de noel en matinee", date(2026, 12, 24)),
+        ("un rdv à la Saint-Jean", date(2027, 6, 24)),
+    ],
+)
+def test_a_day_said_by_its_name(text: str, day: date) -> None:
+    when = understand(text, today=date(2026, 12, 7)).when
+    assert when is not None and (when.first_day, when.last_day) == (day, day)
+
+
+@pytest.mark.parametrize(
+    "text", ["Joyeux Noël! merci", "I'll be in Toronto for Christmas, thursday works", "mon souper de Noël de job"]
+)
+def test_christmas_said_in_passing_names_no_day(text: str) -> None:
+    when = understand(text, today=date(2026, 12, 7)).when
+    assert when is None or when.first_day != date(2026, 12, 25)
