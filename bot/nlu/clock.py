@@ -169,6 +169,9 @@ _AT_WORDS = frozenset({"a", "vers", "pour", "at", "around", "for"})
 _LAST_WORD = re.compile(r"([\w']+)\W*$")
 # A clinic is closed at night: an hour from 1 to 6 with no "am" or "du matin" is in the afternoon ("le 2h30").
 _LAST_AFTERNOON_HOUR_ALONE = 6
+NOON_HOUR = 12
+#: The latest hour a bare number can be read as in the evening ("de 1 à 10" is a scale, not 13h to 22h).
+LATEST_EVENING_HOUR = 21
 _LUNCHTIME = re.compile(
     r"\b(?:(?:l')?heure du (?:diner|lunch)|heure de (?:diner|lunch)|lunch ?time|lunch hour|lunch break"
     r"|pause[- ](?:diner|lunch)|(?:at|over|during|on my) lunch(?: break)?|(?:pendant|sur) (?:le|mon) (?:diner|lunch))\b"
@@ -395,6 +398,9 @@ def _both_ends(first: str, last: str, quantity_next: bool) -> tuple[time, time] 
         borrowed = _read(first, qualifier["qualifier"] if qualifier else None)
         if borrowed is not None and borrowed.at < end.at:
             start = borrowed
+    if start.bare and end.bare and start.at >= end.at and end.at.hour + NOON_HOUR <= LATEST_EVENING_HOUR:
+        evening = time(end.at.hour + NOON_HOUR, end.at.minute)  # "entre 5 et 7": 17h to 19h, as the day goes on
+        return (start.at, evening) if start.at < evening else None
     return (start.at, end.at) if start.at < end.at else None
 
 

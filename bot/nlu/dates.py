@@ -189,6 +189,9 @@ _EARLIEST = re.compile(
     r"|\b(?:asap|first available|next available|earliest|soonest|as soon as possible|any ?time|whenever|first thing)\b"
     r"|\b(?:plus tot|earlier)\b"
 )
+# School lets out at about 3: "après l'école", "after school" start the window there.
+_AFTER_SCHOOL = re.compile(r"\b(?:apres l'?ecole|apres les cours|after school)\b")
+AFTER_SCHOOL = time(15)
 _REFUSED_PART = re.compile(
     r"\b(?:pas|not|no|jamais|never|sauf|except|anything but)\b (?:le |la |en |l'|dans l'|in the |the |du )?"
     r"(?:(?P<morning>matin|matinee|avant-midi|am|morning)|(?P<afternoon>apres-midi|aprem|pm|afternoon)"
@@ -732,6 +735,8 @@ def find_when(normalised: str, today: date) -> When | None:
     if after is None and before is None:  # "je finis à 15h, donc après"
         after = free_from
     at, text = find_clock_time(text)
+    if after is None and before is None and at is None and _AFTER_SCHOOL.search(text):  # "at 4pm after school" is 4
+        after = AFTER_SCHOOL
     part_of_day = find_part_of_day(text)
     earliest = _EARLIEST.search(text) is not None
     says_today = any(_DAYS_FROM_TODAY[match[0]] == 0 for match in _RELATIVE_DAY.finditer(text))

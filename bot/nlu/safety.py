@@ -68,7 +68,7 @@ _EMERGENCY_PATTERNS = (
     r"(?:pas|plus|pus?) consciente?\b|tout mou|toute molle",
     # a person who no longer reacts; "le système ne répond pas" is not one
     r"\b(?:il|elle|y|a|bebe)(?: ne| n')? (?:reagit|repond|bouge) (?:presque |quasiment )?(?:pas|plus|pus?)\b",
-    r"se reveille (?:pas|plus)\b(?! tot| tard)|(?:won't|can't|not) wak(?:e|ing) up",
+    r"se reveille (?:pas|plus)\b(?! tot| tard)|(?:won't|can't|not|isn't|is not|doesn't|does not) wak(?:e|es|ing) up",
     r"convuls|seizure|crise d'epilepsie",
     # a blow to the head followed by vomiting, confusion or drowsiness
     r"(?:hit|bumped|banged|cogne|frappe)\w* (?:\w+ )?(?:his|her|my|their|sa|la|ma) (?:head|tete)\b.{0,80}"
@@ -80,7 +80,7 @@ _EMERGENCY_PATTERNS = (
     r"(?:face|visage) (?:is |est )?(?:swelling|swollen|enfle|gonfle)|(?:visage|face) qui (?:enfle|gonfle)",
     r"severe allergic reaction|epipen|epi-pen",
     # overdose
-    r"overdose|over dose|surdose|took too many pills",
+    r"overdose|over dose|surdose|took too many pills|took (?:a bunch|a handful|a whole bottle) of",
     r"(?:pris|avale) (?:trop de|toute la bouteille de|tou(?:te)?s mes) (?:pilules|medicaments|comprimes)",
     # poisoning, a button battery: whoever swallowed it
     r"(?:avale|swallowed)\w* (?:\w+ ){0,5}(?:pilules?|medicaments?|comprimes?|pills?|meds|medications?|piles?"

@@ -62,6 +62,7 @@ TODAY = date(2026, 12, 7)
         "je pense que mon pere fait un avc",
         "I'm having the worst headache of my life and my vision is blurry",
         "un mal de tête violent tout d'un coup",
+        "my friend took a bunch of xanax and isn't waking up",
     ],
 )
 def test_an_emergency(text: str) -> None:

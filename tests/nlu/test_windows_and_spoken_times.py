@@ -433,3 +433,18 @@ def test_the_time_of_an_appointment_asked_about_or_cancelled_is_kept() -> None:
 def test_the_part_of_the_day_wished(text: str, part: PartOfDay | None) -> None:
     when = when_of(text)
     assert (when.part_of_day if when else None) is part
+
+
+@pytest.mark.parametrize(
+    ("text", "after", "before"),
+    [
+        ("mardi ou jeudi entre 5 et 7", time(17), time(19)),  # the evening's 7, after the afternoon's 5
+        ("is there anything this Thursday between 5 and 7?", time(17), time(19)),
+        ("rdv entre 9 et 11", time(9), time(11)),
+        ("un rdv apres lecole demain", time(15), None),
+        ("Can I book an appointment for my son after school tomorrow?", time(15), None),
+    ],
+)
+def test_windows_as_patients_say_them(text: str, after: time | None, before: time | None) -> None:
+    when = when_of(text)
+    assert when is not None and (when.after, when.before) == (after, before)
