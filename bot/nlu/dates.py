@@ -516,6 +516,8 @@ _PAST_DAY_ALONE = re.compile(rf"\W*(?:le |pour |for )?{_PAST_DAYS}\W*")
 _REFUSED_WEEKDAY = re.compile(
     r"\b(?:(?:sauf|excepte|except|anything but|other than)(?:\s+(?:le|les|on))?|pas\s+(?:le|les)|not\s+on)"
     rf"\s+{_WEEKDAY}s?\b"
+    # a day of the month given up after the one meant: "le 18 pas le 17", "the 14th, not the 15th"
+    r"|(?<=\d)(?:er|st|nd|rd|th)?,?\s+(?:pas|not)\s+(?:le|the)\s+\d{1,2}(?:er|st|nd|rd|th)?\b"
 )
 _RELATIVE_DAY = re.compile(r"\b(?:" + "|".join(sorted(_DAYS_FROM_TODAY, key=len, reverse=True)) + r")\b")
 _Resolver = Callable[[re.Match[str], _Context], _Reading | None]

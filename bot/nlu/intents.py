@@ -99,6 +99,7 @@ _START = (
     r"\b(?:stopped|arrete|desactive)\w*(?: \w+){0,3} by mistake\b.*\bback on\b",
     r"\b(?:resume|start) (?:texting|messaging|sending)\b(?: me)?(?: [\w']+)? again\b",
     r"\b(?:recommence\w*|continuer|recommencer) a (?:recevoir|m'envoyer|me texter|m'ecrire)\b",
+    rf"\b(?:pouvez|peux|pourriez)(?: \w+)? me renvoyer (?:des |les |vos )?{_TEXTS}\b",
     rf"\b(?:remettez|renvoyez|remets)(?: les| vos)? {_TEXTS}\b|\bstart again\b|\bde nouveau les {_TEXTS}\b",
     # "je veux recevoir vos textos à nouveau", "I want the texts again": a wish for the texts, then again.
     rf"\b(?:recevoir|ravoir|receive|getting|get|want|veux|voudrais|aimerais)\b(?: [\w']+){{0,3}}? {_TEXTS}"
@@ -154,7 +155,9 @@ _CANCEL = (
     r"\b(?:viendrai|viendrais) (?:pas|plus|pu)\b|\bserai (?:pas|plus|pu) (?:la|present\w*|disponible)\b",
     r"\b(?:can't|cannot|won't) (?:make it|come|attend|be there)\b",
     r"\b(?:won't|will not|not) be able to (?:make it|come)\b",
+    r"\b(?:vais|jvais) pas pouvoir (?:venir|y aller|etre la|me presenter|me rendre)\b",
     # giving the slot up: "je me désiste", "libérez ma place", "free up my spot", "take me off the schedule"
+    r"\blaisse[rz]? ma place\b|\bgive (?:up )?my (?:spot|slot)\b|\bskip my (?:appointment|appt)\b",
     r"\bdesist\w*|\b(?:liber\w*|redonne\w*|donne[zr]?) (?:ma|la|sa|mon) (?:place|plage)\b",
     r"\bfree (?:up )?(?:my|the|his|her) (?:spot|slot)\b|\btake (?:me|him|her) off the schedule\b",
     rf"\b(?:won't|will not|don't|do not) need (?:the|my|this|that) {_RDV}",
@@ -370,7 +373,12 @@ _ANOTHER_APPOINTMENT = re.compile(
     r"|(?:un autre|une autre|nouveau|nouvelle|another|a new) (?:rendez-vous|rdv|appointment|appt|date|jour|journee"
     r"|day|time|moment|heure|plage|place|spot|slot))\b"
 )
-_CORRECTION = re.compile(r"\b(?:plutot|mais|en fait|finalement|instead|rather|actually|but)\b")
+# "non, le 14 pas le 15", "no, I meant friday", "ah non excuse, c'était le 18": a no that corrects the date offered
+_CORRECTION = re.compile(
+    r"\b(?:plutot|mais|en fait|finalement|instead|rather|actually|but|excuse|sorry|i meant|je veux dire"
+    r"|je voulais dire)\b"
+    r"|\b(?:pas|not) (?:le|la|the|on) \w+\W*$"
+)
 # A move said without its verb: the patient's own appointment, or that they cannot come, with another time wanted
 # ("mon rdv de demain tombe mal, y'aurait tu qqch vendredi", "je pourrai pas être là jeudi, auriez-vous autre chose?",
 # "she has an appointment thursday but would prefer a morning").

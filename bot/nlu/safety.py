@@ -38,7 +38,8 @@ _EMERGENCY_PATTERNS = (
     # "avc" is also SMS for "avec": "rdv avc la femme docteur" is no stroke
     r"(?<!rdv )\bavc\b(?! (?:la |le |l')?(?:dre?|docteu\w*|doc|gagnon|tremblay|roy|julie|infirm\w*|femme|medecin)\b)"
     r"|accident vasculaire|\bstroke\b",
-    r"(?:visage|face|bouche) (?:est |qui )?(?:paralyse|croche|engourdi|tombe|fige|deforme)",
+    r"(?:visage|face|bouche) (?:est |qui )?(?:tout |toute )?(?:paralyse|croche|engourdi|tombe|fige|deforme)",
+    r"parle (?:pu|plus|pas) comme du monde",
     r"face (?:is )?(?:drooping|droops|numb|paralyzed|paralysed)|facial droop|droopy face",
     r"bras (?:est |qui )?(?:engourdi|paralyse)|(?:engourdi|paralyse)e? d'un cote",
     r"(?:arm|face) (?:is |feels )?(?:numb|weak)|numb(?:ness)? on one side|slurred speech|slurring",
@@ -56,7 +57,7 @@ _EMERGENCY_PATTERNS = (
     rf"|(?:mal de tete|headache) (?:\w+ ){{0,3}}{_SUDDENLY}"
     rf"|{_SUDDENLY} (?:\w+ ){{0,2}}(?:mal de tete|headache)",
     # heavy bleeding
-    r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|trop)|arrete (?:pas|plus|pus?) de saigner",
+    r"saign\w* (?:beaucoup|abondamment|enormement|sans arret|trop|partout)|arrete (?:pas|plus|pus?) de saigner",
     r"saign\w* (?:et )?(?:ca )?(?:n')?arrete (?:pas|plus|pus?)|sang partout|blood everywhere",
     r"saign\w*(?: \w+){0,8} (?:ca |et ca |pis ca )?(?:n')?arrete (?:pas|plus|pus?)",
     r"hemorr?agie|saignements? (?:abondants?|importants?|graves?|majeurs?)|beaucoup de sang",
@@ -96,6 +97,10 @@ _CRISIS_PATTERNS = (
     r"|end(?:ing)? it all|take (?:my|his|her|their) (?:own )?life",
     r"want to die|wanna die|better off dead|(?:don'?t|do not) want to (?:live|be alive)|self[- ]?harm",
     r"hurt(?:ing)? myself|cut(?:ting)? myself|(?:coupe|blesse|brule)e? volontairement|scarifi",
+    r"(?:fait mal|blesse\w*|coupe\w*) (?:a )?moi-meme"
+    r"|(?:me suis|je me) (?:fait mal|blesse|coupe)e? (?:expres|volontairement)",
+    r"(?:don'?t|do not|can'?t|cannot) see (?:the|any) point (?:of|in) (?:living|life|going on)|no reason to live"
+    r"|(?:aucune|pas de|plus de) raison de vivre|(?:sert|vaut) (?:a rien|pu la peine|plus la peine) de vivre",
     # on purpose: an overdose that is self-harm gets 9-8-8 (and 911, which that answer gives too)
     r"(?:pilules|medicaments|comprimes|pills)\w*(?: \w+){0,3} (?:expres|on purpose|volontairement)",
     r"overdosed? (?:\w+ ){0,3}on purpose|(?:plus|pus?) (?:le )?gout de vivre",

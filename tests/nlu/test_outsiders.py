@@ -20,7 +20,9 @@ FLOORS = {
     "spoken": {"intent": 0.98, "language": 0.98, "urgency": 0.99, "whom": 0.86, "when.days": 0.46, "when.at": 0.73},
     "everyday": {"intent": 0.98, "language": 0.99, "urgency": 0.99, "whom": 0.82, "when.days": 0.66, "when.at": 0.78},
     "bilingual": {"intent": 0.98, "language": 0.96, "urgency": 0.99, "whom": 0.88, "when.days": 0.80, "when.at": 0.87},
-    "heldout": {"intent": 0.94, "language": 0.97, "urgency": 0.99, "whom": 0.86, "when.days": 0.87, "when.at": 0.77},
+    "dates": {"intent": 0.99, "language": 0.98, "urgency": 0.99, "whom": 0.83, "when.days": 0.78, "when.at": 0.72},
+    "calls": {"intent": 0.98, "language": 0.98, "urgency": 0.99, "whom": 0.89, "when.days": 0.78, "when.at": 0.71},
+    "heldout": {"intent": 0.95, "language": 0.97, "urgency": 0.99, "whom": 0.86, "when.days": 0.87, "when.at": 0.77},
 }
 
 

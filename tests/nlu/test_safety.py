@@ -63,6 +63,8 @@ TODAY = date(2026, 12, 7)
         "I'm having the worst headache of my life and my vision is blurry",
         "un mal de tête violent tout d'un coup",
         "my friend took a bunch of xanax and isn't waking up",
+        "ma femme parle pu comme du monde pis son visage est tout croche là",
+        "mon chum s'est coupé avec la scie ça saigne partout",
     ],
 )
 def test_an_emergency(text: str) -> None:
@@ -93,6 +95,8 @@ def test_an_emergency(text: str) -> None:
         "I'm thinking about killing myself",
         "euh je pense à mettre fin à mes jours",
         "my friend says he's going to end his life tonight",
+        "i dont see the point of living anymore",
+        "je me suis fait mal moi-même pis je pense que je vais recommencer",
     ],
 )
 def test_a_crisis(text: str) -> None:

@@ -39,6 +39,8 @@ TABLES = tuple(
         "outsiders_spoken.yaml",
         "outsiders_everyday.yaml",
         "outsiders_bilingual.yaml",
+        "outsiders_dates.yaml",
+        "outsiders_calls.yaml",
     )
 )
 HELD_OUT = HERE / "outsiders_heldout.yaml"
