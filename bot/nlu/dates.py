@@ -516,6 +516,9 @@ _PAST_DAY_ALONE = re.compile(rf"\W*(?:le |pour |for )?{_PAST_DAYS}\W*")
 _REFUSED_WEEKDAY = re.compile(
     r"\b(?:(?:sauf|excepte|except|anything but|other than)(?:\s+(?:le|les|on))?|pas\s+(?:le|les)|not\s+on)"
     rf"\s+{_WEEKDAY}s?\b"
+    # a weekday given up after the one meant: "jeudi pas mercredi", "thursday, not wednesday" (a lone "pas jeudi"
+    # still names the appointment: "je peux pas jeudi")
+    rf"|(?<=di|ay),?\s+(?:(?:et|and|mais|but)\s+)?(?:pas|not)\s+(?:le\s+|on\s+)?{_WEEKDAY}\b"
     # a day of the month given up after the one meant: "le 18 pas le 17", "the 14th, not the 15th"
     r"|(?<=\d)(?:er|st|nd|rd|th)?,?\s+(?:pas|not)\s+(?:le|the)\s+\d{1,2}(?:er|st|nd|rd|th)?\b"
 )

@@ -377,7 +377,7 @@ _ANOTHER_APPOINTMENT = re.compile(
 _CORRECTION = re.compile(
     r"\b(?:plutot|mais|en fait|finalement|instead|rather|actually|but|excuse|sorry|i meant|je veux dire"
     r"|je voulais dire)\b"
-    r"|\b(?:pas|not) (?:le|la|the|on) \w+\W*$"
+    r"|\b(?:pas|not) (?:(?:le|la|the|on) )?\w+\W*$"
 )
 # A move said without its verb: the patient's own appointment, or that they cannot come, with another time wanted
 # ("mon rdv de demain tombe mal, y'aurait tu qqch vendredi", "je pourrai pas être là jeudi, auriez-vous autre chose?",
