@@ -221,7 +221,8 @@ def _nearest(
     now: datetime,
 ) -> list[OfferedSlot]:
     """The nearest slots that keep as much of the wish as can be: the same days at the nearest times, then the
-    following days with the same hours, then the following days at any time."""
+    following days with the same hours, then the following days at any time; when nothing follows (a closure before
+    the holidays, the horizon's end), the last open day before the asked days, at its hours or any time."""
     untimed = replace(wish, part_of_day=None, at=None, after=None, before=None)
     nearest_time = replace(untimed, at=wish.at or wish.after or wish.before)
     later = (max(days[1] + timedelta(days=1), today), min(days[1] + timedelta(days=NEAREST_DAYS), horizon))
@@ -231,11 +232,15 @@ def _nearest(
     if days[0] <= days[1] and wish != untimed:
         attempts.append((days, nearest_time))
     attempts += [(later, wish), (later, untimed)]
+    days_before = (days[0] - timedelta(days=back) for back in range(1, NEAREST_DAYS + 1))
+    attempts += [
+        ((day, day), relaxed) for day in days_before if day >= today for relaxed in dict.fromkeys((wish, untimed))
+    ]
     for span, relaxed in attempts:
         found = _fitting(scheduler, clinic, people, span, relaxed, wish, now)
         if found:
             return _ranked(found, relaxed, clinic)
-    return _just_before(scheduler, clinic, wish, untimed, people, days[0], today, now)
+    return []
 
 
 def _fitting(
@@ -252,28 +257,6 @@ def _fitting(
         return []
     found = _search(scheduler, clinic, people, span, relaxed, now, within_its_times=relaxed is wish)
     return [slot for slot in found if _fits_time(slot, wish, clinic)] if relaxed is wish else found
-
-
-def _just_before(
-    scheduler: BookingBackend,
-    clinic: ClinicConfig,
-    wish: Wish,
-    untimed: Wish,
-    people: Sequence[PractitionerConfig],
-    first: date,
-    today: date,
-    now: datetime,
-) -> list[OfferedSlot]:
-    """When nothing follows the asked days (a closure before the holidays, the horizon's end), the last open day
-    before them: its slots that fit the wish, else any of them. Day by day backwards, rarely more than a few."""
-    day = first - timedelta(days=1)
-    while day >= max(today, first - timedelta(days=NEAREST_DAYS)):
-        for relaxed in dict.fromkeys((wish, untimed)):
-            found = _fitting(scheduler, clinic, people, (day, day), relaxed, wish, now)
-            if found:
-                return _ranked(found, relaxed, clinic)
-        day -= timedelta(days=1)
-    return []
 
 
 def _why_nothing(
