@@ -29,6 +29,7 @@ from bot.engine.engine import CONVERSATION_TIMEOUT_S, Engine, FlowRuntimeError, 
 from bot.engine.flows import CodeNames
 from bot.engine.replies import BotTurn, Handoff, Reply
 from bot.nlu import Intent, Keyword, Understanding, Urgency, detect_language, understand
+from bot.sms.numbers import country_of
 from bot.spool import SpooledMessage, SpoolReplay
 from bot.state.masking import mask_number
 from bot.state.store import HeldConversation, StateStore
@@ -69,6 +70,7 @@ NAMES_USED = CodeNames(
         "utter_cannot_handle",
         "utter_safety_reminder",
         "utter_crisis_reminder",
+        "utter_number_not_served",
     ),
 )
 
@@ -177,6 +179,20 @@ class Assistant:
             except OSError:
                 log.exception("could not spool the message of %s", mask_number(inbound.patient_number))
         return self.fallback(clinic, inbound)
+
+    def guidance(self, inbound: Inbound) -> BotTurn:
+        """The answer to a message from no usable number (nothing can be kept for it): 911 or 9-8-8 for a red flag,
+        else the clinic's phone and hours, 811 and 911."""
+        clinic = self.clinics.by_number(inbound.clinic_number)
+        if clinic is None:
+            return BotTurn(replies=[UNKNOWN_CLINIC])
+        understanding = understand(inbound.text, today=self.clock().astimezone(clinic.zone).date())
+        if understanding.urgency is None:
+            return self.fallback(clinic, inbound)
+        language = understanding.language or "fr"
+        context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), self.clock())
+        response = "utter_crisis" if understanding.urgency is Urgency.CRISIS else "utter_emergency"
+        return BotTurn([self._say(Conversation(language=language), context, response, language)], language=language)
 
     def fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
         """The guidance given when the turn cannot be handled: no database, Redis or back-end is needed. A caller
@@ -295,6 +311,9 @@ class Assistant:
                 response = "utter_crisis_reminder" if conversation.safety == Urgency.CRISIS else "utter_safety_reminder"
                 return BotTurn([self._say(conversation, context, response, conversation.language)])
             conversation.safety = None
+        if country_of(context.patient) not in context.clinic.allowed_countries:
+            # Safety, STOP and START were answered above; appointments are for the clinic's own countries' numbers.
+            return BotTurn([self._say(conversation, context, "utter_number_not_served", conversation.language)])
         if understanding.language_switch is not None and understanding.intent is not Intent.CHANGE_LANGUAGE:
             conversation.language = understanding.language_switch  # "english please, when is my appointment?"
         try:

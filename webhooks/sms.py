@@ -11,6 +11,7 @@ from bot.assistant import Inbound
 from bot.channels.sms import sms_text
 from bot.clinics.config import to_e164
 from bot.core.vocabulary import Channel
+from bot.sms.numbers import sender_e164
 from webhooks.services import assistant
 from webhooks.twilio_signature import is_from_twilio
 
@@ -38,16 +39,21 @@ def inbound_sms() -> Response:
     if not is_from_twilio(request):
         abort(403)
     try:
-        inbound = Inbound(
-            clinic_number=to_e164(request.form.get("To", "")),
-            patient_number=to_e164(request.form.get("From", "")),
-            text=request.form.get("Body", ""),
-            channel=Channel.SMS,
-            sid=request.form.get("MessageSid") or None,
-        )
+        clinic_number = to_e164(request.form.get("To", ""))
     except ValueError:
-        log.warning("SMS webhook without usable To/From numbers")
+        log.warning("SMS webhook without a usable To number")
         return twiml(None)
+    inbound = Inbound(
+        clinic_number=clinic_number,
+        # Any number that parses, valid or not: every sender gets an answer (safety, STOP and START above all).
+        patient_number=sender_e164(request.form.get("From", "")) or "",
+        text=request.form.get("Body", ""),
+        channel=Channel.SMS,
+        sid=request.form.get("MessageSid") or None,
+    )
+    if not inbound.patient_number:
+        log.warning("SMS webhook from no phone number: answered with the clinic's guidance")
+        return twiml(sms_text(assistant().guidance(inbound)))
     try:
         turn = assistant().answer(inbound)
     except Exception:

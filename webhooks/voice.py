@@ -19,6 +19,7 @@ from bot.clinics.config import ClinicConfig, to_e164
 from bot.core.vocabulary import Channel
 from bot.db.calls import record_call_status
 from bot.engine.replies import BotTurn, Expect, Handoff
+from bot.sms.numbers import sender_e164
 from webhooks.services import assistant, services
 from webhooks.twilio_signature import is_from_twilio
 
@@ -72,6 +73,10 @@ def render(turn: BotTurn, clinic: ClinicConfig, next_turn: int) -> VoiceResponse
     return answer
 
 
+#: What Twilio puts in From when the caller hides their number.
+_HIDDEN_CALLER = frozenset({"", "+266696687", "anonymous", "restricted", "unknown", "blocked", "private"})
+
+
 class _Unusable(Exception):
     """A signed request without usable To/From numbers or CallSid."""
 
@@ -81,9 +86,12 @@ def _caller() -> tuple[str, str, str]:
     if not is_from_twilio(request):
         abort(403)
     try:
-        return to_e164(request.form.get("To", "")), to_e164(request.form.get("From", "")), request.form["CallSid"]
+        clinic_number, call_sid = to_e164(request.form.get("To", "")), request.form["CallSid"]
     except (ValueError, KeyError):
         raise _Unusable from None
+    caller = request.form.get("From", "")
+    # Any number that parses, valid or not; none for a hidden caller ID, which Twilio sends as a fixed number or word.
+    return clinic_number, "" if caller.strip().lower() in _HIDDEN_CALLER else sender_e164(caller) or "", call_sid
 
 
 @bp.errorhandler(_Unusable)
@@ -98,7 +106,8 @@ def _answer(inbound: Inbound, next_turn: int) -> Response:
     if clinic is None:
         return _trouble()
     try:
-        turn = assistant().answer(inbound)
+        # A hidden caller ID: nobody's appointments can be told, so the clinic's guidance (put through while open)
+        turn = assistant().answer(inbound) if inbound.patient_number else assistant().guidance(inbound)
     except Exception:
         log.exception("could not answer a call")
         return _trouble()

@@ -251,10 +251,22 @@ class ClinicConfig(Strict):
     booking_horizon_days: int = Field(default=21, ge=1, le=366)
     #: Whether the clinic takes patients without an appointment (said when patients ask).
     walk_in: bool = False
+    #: The countries (ISO 3166 codes) whose numbers may book, look up, cancel and move by text or phone; any other
+    #: sender still gets safety answers, STOP and START, and is sent to the clinic's phone.
+    allowed_countries: list[str] = Field(default_factory=lambda: ["CA", "US"], min_length=1)
     #: The voice the phone line speaks with, per language (Twilio <Say voice>, e.g. an Amazon Polly voice).
     voices: dict[str, str] = Field(default_factory=lambda: {"fr": "Polly.Chantal", "en": "Polly.Joanna"})
 
     _hours_do_not_overlap = field_validator("hours")(_check_windows)
+
+    @field_validator("allowed_countries")
+    @classmethod
+    def _country_codes(cls, countries: list[str]) -> list[str]:
+        codes = [country.strip().upper() for country in countries]
+        wrong = [code for code in codes if not re.fullmatch(r"[A-Z]{2}", code)]
+        if wrong:
+            raise ValueError(f"allowed_countries: {wrong} are not two-letter country codes (e.g. CA, US)")
+        return codes
 
     @field_validator("timezone")
     @classmethod

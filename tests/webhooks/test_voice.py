@@ -297,9 +297,8 @@ def test_a_call_the_assistant_cannot_handle_is_put_through_while_open_and_guided
 def test_a_signed_request_without_numbers_gets_a_way_out_not_an_error(
     services: Services, calling: Callable[..., SignedCallClient]
 ) -> None:
-    call = calling(caller="not a number")
-    step = call._post(CALL_PATH, {})
-    assert step.hung_up and "911" in step.said[0] and "811" in step.said[0]
+    step = calling(caller="not a number").dial()  # no caller's number: put through to the clinic, open at 9:00
+    assert step.dialled == CLINIC_PHONE and step.gather is None
 
 
 def test_what_a_caller_said_while_the_database_was_down_is_not_spooled_but_a_text_is(tmp_path: Path) -> None:
@@ -318,3 +317,27 @@ def test_what_a_caller_said_while_the_database_was_down_is_not_spooled_but_a_tex
     texting = SignedSmsClient(app.test_client(), TOKEN, BASE_URL, CLINIC_NUMBER, CALLER)
     assert "ne répond pas" in texting.send("rdv demain")[0]
     assert len(list(spool.glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize("hidden", ["+266696687", "Anonymous", "Restricted", ""])
+def test_a_hidden_caller_id_is_put_through_while_open_and_told_the_clinic_and_811_when_closed(
+    services: Services, calling: Callable[..., SignedCallClient], monday_9am: datetime, hidden: str
+) -> None:
+    open_call = calling(caller=hidden).dial()
+    assert open_call.dialled == CLINIC_PHONE and open_call.gather is None  # nobody's appointments are told
+    night = calling(at=monday_9am.replace(hour=22), caller=hidden).dial()
+    spoken = " ".join(night.said)
+    assert night.hung_up and "811" in spoken and "911" in spoken
+
+
+def test_a_foreign_caller_hears_the_safety_answer_and_is_sent_to_the_clinic_for_a_booking(
+    calling: Callable[..., SignedCallClient], services: Services
+) -> None:
+    emergency = calling(caller="+33655550100")
+    emergency.dial()
+    assert "911" in " ".join(emergency.say("j'ai une douleur à la poitrine").said)
+    call = calling(caller="+33655550101")
+    call.dial()
+    booking = " ".join(call.say("je voudrais un rendez-vous demain matin").said)
+    assert "555-0199" in booking and "811" in booking, booking
+    assert voice_appointments(services) == []
