@@ -8,9 +8,11 @@ the question expects (so that the keypad's 1 and 2 mean yes and no where they sh
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, request
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.assistant import Inbound
@@ -18,6 +20,7 @@ from bot.channels.voice import LANGUAGE_CODES, caller_words, prompt
 from bot.clinics.config import ClinicConfig, to_e164
 from bot.core.vocabulary import Channel
 from bot.db.calls import record_call_status
+from bot.db.session import DatabaseUnavailable
 from bot.engine.replies import BotTurn, Expect, Handoff
 from bot.sms.numbers import sender_e164
 from webhooks.services import assistant, services
@@ -72,6 +75,12 @@ def render(turn: BotTurn, clinic: ClinicConfig, next_turn: int) -> VoiceResponse
     gather.say(said.text, language=said.language_code, voice=said.voice)
     return answer
 
+
+#: Twilio's CallSid, and the statuses its status callback reports (anything else is kept as "unknown").
+_CALL_SID = re.compile(r"CA[0-9a-f]{32}")
+CALL_STATUSES = frozenset({"queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"})
+#: A longer duration is no call's (Twilio ends calls at 4 hours): not kept.
+LONGEST_CALL_S = 4 * 3600
 
 #: What Twilio puts in From when the caller hides their number.
 _HIDDEN_CALLER = frozenset({"", "+266696687", "anonymous", "restricted", "unknown", "blocked", "private"})
@@ -137,12 +146,24 @@ def gathered() -> Response:
 
 @bp.post("/status")
 def call_status() -> Response:
-    """Record how the call ended (Twilio's status callback)."""
+    """Record how the call ended (Twilio's status callback); odd values are logged and answered, never a 5xx."""
     clinic_number, patient, call_sid = _caller()
+    if not _CALL_SID.fullmatch(call_sid):
+        log.warning("call status callback with a malformed CallSid: ignored")
+        return Response(status=400)
+    status = request.form.get("CallStatus", "")
     duration = request.form.get("CallDuration", type=int)
-    record_call_status(
-        services().database, call_sid, clinic_number, patient, request.form.get("CallStatus", "unknown"), duration
-    )
+    try:
+        record_call_status(
+            services().database,
+            call_sid,
+            clinic_number,
+            patient,
+            status if status in CALL_STATUSES else "unknown",
+            duration if duration is not None and 0 <= duration <= LONGEST_CALL_S else None,
+        )
+    except (SQLAlchemyError, DatabaseUnavailable):
+        log.exception("could not record a call's status")  # Twilio does not retry it; the call is over anyway
     return Response(status=204)
 
 
