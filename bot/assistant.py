@@ -71,6 +71,8 @@ NAMES_USED = CodeNames(
         "utter_safety_reminder",
         "utter_crisis_reminder",
         "utter_number_not_served",
+        "utter_number_unknown",
+        "utter_number_unknown_transferring",
     ),
 )
 
@@ -181,18 +183,26 @@ class Assistant:
         return self.fallback(clinic, inbound)
 
     def guidance(self, inbound: Inbound) -> BotTurn:
-        """The answer to a message from no usable number (nothing can be kept for it): 911 or 9-8-8 for a red flag,
-        else the clinic's phone and hours, 811 and 911."""
+        """The answer to a message from no usable number, a text without one or a call with its caller ID hidden
+        (nothing can be kept or looked up for it): 911 or 9-8-8 for a red flag; else that nobody's appointments can
+        be told, with the clinic's phone, 811 and 911 (a caller is put through while the clinic is open)."""
         clinic = self.clinics.by_number(inbound.clinic_number)
         if clinic is None:
             return BotTurn(replies=[UNKNOWN_CLINIC])
-        understanding = understand(inbound.text, today=self.clock().astimezone(clinic.zone).date())
-        if understanding.urgency is None:
-            return self.fallback(clinic, inbound)
+        now = self.clock()
+        understanding = understand(inbound.text, today=now.astimezone(clinic.zone).date())
         language = understanding.language or "fr"
-        context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), self.clock())
-        response = "utter_crisis" if understanding.urgency is Urgency.CRISIS else "utter_emergency"
-        return BotTurn([self._say(Conversation(language=language), context, response, language)], language=language)
+        context = TurnContext(clinic, inbound.patient_number, str(inbound.channel), now)
+        speaking = Conversation(language=language)
+        if understanding.urgency is not None:
+            return self._safety_turn(speaking, understanding.urgency, context, language)
+        if inbound.channel is not Channel.VOICE:
+            return BotTurn([self._say(speaking, context, "utter_number_unknown", language)], language=language)
+        if "closes_at" in ClinicCalendar(clinic).opening_status(now):
+            reply = self._say(speaking, context, "utter_number_unknown_transferring", language)
+            return BotTurn([reply], handoff=Handoff.TRANSFER, language=language)
+        reply = self._say(speaking, context, "utter_number_unknown", language)
+        return BotTurn([reply], handoff=Handoff.HANG_UP, language=language)
 
     def fallback(self, clinic: ClinicConfig, inbound: Inbound) -> BotTurn:
         """The guidance given when the turn cannot be handled: no database, Redis or back-end is needed. A caller
@@ -288,12 +298,9 @@ class Assistant:
     def _turn(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
         if understanding.urgency is not None:
             # Safety first: nothing else happens in this turn; the request in progress is kept.
-            response = "utter_crisis" if understanding.urgency is Urgency.CRISIS else "utter_emergency"
-            language = understanding.language or conversation.language
             conversation.safety = str(understanding.urgency)
-            # On the phone the call ends: the caller must be free to dial 911 (or 9-8-8) at once.
-            return BotTurn(
-                [self._say(conversation, context, response, language)], handoff=Handoff.HANG_UP, language=language
+            return self._safety_turn(
+                conversation, understanding.urgency, context, understanding.language or conversation.language
             )
         if understanding.keyword is not None:
             return self._keyword(conversation, understanding.keyword, context)
@@ -333,6 +340,16 @@ class Assistant:
         language = {Keyword.HELP_FR: "fr", Keyword.HELP_EN: "en"}.get(keyword, conversation.language)
         said = self._say(conversation, context, response or _KEYWORD_RESPONSES[keyword], language)
         return BotTurn([said], language=language)
+
+    def _safety_turn(
+        self, conversation: Conversation, urgency: Urgency, context: TurnContext, language: str
+    ) -> BotTurn:
+        """911, or 9-8-8 with it for crisis wording. On the phone the call ends: the caller must be free to dial at
+        once."""
+        response = "utter_crisis" if urgency is Urgency.CRISIS else "utter_emergency"
+        return BotTurn(
+            [self._say(conversation, context, response, language)], handoff=Handoff.HANG_UP, language=language
+        )
 
     def _say(self, conversation: Conversation, context: TurnContext, response: str, language: str) -> Reply:
         speaking = Conversation(language=language, slots=conversation.slots)

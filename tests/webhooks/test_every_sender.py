@@ -71,4 +71,5 @@ def test_a_message_from_no_number_still_gets_the_clinic_and_911(
     client = texting("CLINIQUE")  # an alphanumeric sender id
     assert "911" in " ".join(client.send("douleur à la poitrine"))
     answer = " ".join(client.send("rdv demain"))
-    assert "514-555-0199" in answer and "911" in answer
+    assert "514-555-0199" in answer and "911" in answer and "811" in answer
+    assert "ne répond pas" not in answer  # nothing is down: the number is what is missing

@@ -325,6 +325,7 @@ def test_a_hidden_caller_id_is_put_through_while_open_and_told_the_clinic_and_81
 ) -> None:
     open_call = calling(caller=hidden).dial()
     assert open_call.dialled == CLINIC_PHONE and open_call.gather is None  # nobody's appointments are told
+    assert "ne répond pas" not in " ".join(open_call.said)  # the booking system is up: the number is what is missing
     night = calling(at=monday_9am.replace(hour=22), caller=hidden).dial()
     spoken = " ".join(night.said)
     assert night.hung_up and "811" in spoken and "911" in spoken
