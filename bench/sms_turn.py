@@ -3,9 +3,10 @@
 Not a test (pytest never collects it). Run `python -m bench.sms_turn --help`; the report goes to
 bench/reports/sms_turn.md and .json (sms_turn_postgresql.* with `--database postgresql`).
 
-Two gunicorn servers run as subprocesses with identical settings (gthread, same workers and threads): the app
-`webhooks:create_app()` on a freshly seeded database, Redis state and the Twilio signature checked, and
-`bench.sms_turn:bare_app()`, a Flask endpoint that answers fixed TwiML. The same closed-loop load (simulated
+Two gunicorn servers run as subprocesses with identical settings (`rdvbot serve`'s asgi worker, same workers and
+threads, each Flask app behind the same `webhooks.asgi` front): the app `webhooks.asgi:create_asgi_app()` on a freshly
+seeded database, Redis state and the Twilio signature checked, and `bench.sms_turn:bare_asgi_app()`, a Flask endpoint
+that answers fixed TwiML. The same closed-loop load (simulated
 patients holding real conversations, every request signed with a unique MessageSid) runs against each, bare then
 app, round after round (the throughput verdict is the median of the rounds' ratios); then fresh single-worker app
 instances time their very first SMS turn. Nothing is left running, even on error.
@@ -62,6 +63,7 @@ from bot.demo import DEMO_PATIENTS
 from bot.settings import Settings
 from rdvbot.chat import WEBHOOK_PATH
 from webhooks import create_app
+from webhooks.asgi import WholeRequests, served
 from webhooks.sms import TROUBLE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,6 +95,8 @@ CONNECTIONS = {
 }
 OPTION = re.compile(r"^(\d)\) ", re.MULTILINE)  # numbered choices as `bot.channels.sms` writes them
 #: A real reply's size (the help text), so that both servers send comparable bodies.
+#: The app as `rdvbot serve` runs it (gunicorn calls it with the threads per worker).
+APP_SPEC = "webhooks.asgi:create_asgi_app"
 BARE_TEXT = (
     "Clinique Démo Plateau: écrivez RDV, QUAND, ANNULER ou DÉPLACER. Clinique: 514-555-0199. "
     "Urgence: 911. ARRET pour arrêter."
@@ -117,6 +121,11 @@ def bare_app() -> Flask:
         return Response('{"status":"ok"}', mimetype="application/json")
 
     return app
+
+
+def bare_asgi_app(threads: int) -> WholeRequests:
+    """The baseline as served: `bare_app()` behind the app's own front, in `threads` threads."""
+    return served(bare_app(), threads)
 
 
 # ------------------------------------------------------------------------------------------- simulated patients
@@ -574,9 +583,9 @@ class GunicornServer:
         self.name, self.port, self.log = name, free_port(), log
         # The settings `rdvbot serve` uses (rdvbot/server.py), the same for both servers.
         options = {
-            "--worker-class": "gthread",
+            "--worker-class": "asgi",
+            "--asgi-lifespan": "off",
             "--workers": str(workers),
-            "--threads": str(threads),
             "--bind": f"127.0.0.1:{self.port}",
             "--timeout": "30",
             "--graceful-timeout": "10",
@@ -585,7 +594,7 @@ class GunicornServer:
         }
         # --no-control-socket: gunicorn's control socket is one per user, two servers side by side would collide.
         command = [sys.executable, "-m", "gunicorn", *(x for item in options.items() for x in item)]
-        command += ["--no-control-socket", spec]
+        command += ["--no-control-socket", f"{spec}(threads={threads})"]
         self.started = time.monotonic()
         with log.open("ab") as output:
             self.process = subprocess.Popen(
@@ -1072,10 +1081,12 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         f"# SMS turn benchmark ({s['database']}) — {report['date']}",
         "",
-        f"`POST {WEBHOOK_PATH}` under gunicorn `-k gthread --workers {s['workers']} --threads {s['threads']}`, "
-        "bound to 127.0.0.1: the real app (`webhooks:create_app()`: Twilio signature checked, demo clinic "
-        f"seeded like `rdvbot seed-demo` on {s['database']}, conversation state in Redis db {s['redis_db']}) "
-        "against a bare Flask endpoint answering fixed TwiML (`bench.sms_turn:bare_app()`). Closed loop: "
+        f"`POST {WEBHOOK_PATH}` under gunicorn `-k asgi --workers {s['workers']}`, {s['threads']} threads per "
+        "worker, bound to 127.0.0.1: the real app (`webhooks.asgi:create_asgi_app()`: Twilio signature checked, "
+        f"demo clinic seeded like `rdvbot seed-demo` on {s['database']}, conversation state in Redis db "
+        f"{s['redis_db']}) "
+        "against a bare Flask endpoint answering fixed TwiML behind the same front "
+        "(`bench.sms_turn:bare_asgi_app()`). Closed loop: "
         f"{s['concurrency']} simulated patients at once, out of {s['patients']} (555-01xx numbers, each loop its "
         "own), each holding real conversations (bookings answering the offered choices and the yes/no question, "
         "checks, cancellations, help, greetings, junk), every request signed with a unique MessageSid, "
@@ -1168,8 +1179,8 @@ async def benchmark(args: argparse.Namespace, folder: Path, database_url: str, r
         DATABASE_URL=database_url, REDIS_URL=redis_url, TWILIO_AUTH_TOKEN=token, PUBLIC_BASE_URL=PUBLIC_BASE_URL
     )
     servers = (
-        ("bare", "bare Flask, fixed TwiML", "bench.sms_turn:bare_app()", clean_env()),
-        ("app", "rdvbot app, real turn", "webhooks:create_app()", app_env),
+        ("bare", "bare Flask, fixed TwiML", "bench.sms_turn:bare_asgi_app", clean_env()),
+        ("app", "rdvbot app, real turn", APP_SPEC, app_env),
     )
     runs: dict[str, list[LoadRun]] = {key: [] for key, *_ in servers}
     rounds: list[Round] = []
@@ -1202,7 +1213,7 @@ async def benchmark(args: argparse.Namespace, folder: Path, database_url: str, r
     first_runs = []
     for n in range(FIRST_RUNS):
         log = folder / f"first-{n}.log"
-        with gunicorn(f"fresh app #{n + 1}", "webhooks:create_app()", app_env, 1, args.threads, log) as server:
+        with gunicorn(f"fresh app #{n + 1}", APP_SPEC, app_env, 1, args.threads, log) as server:
             close = args.connections == "turn"
             run = await first_request(server, signer, reserved[n * 20 : (n + 1) * 20], args.seed + 1000 + n, close)
         first_runs.append(run)

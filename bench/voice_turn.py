@@ -3,7 +3,7 @@
 Not a test (pytest never collects it). Run `python -m bench.voice_turn --help`; the report goes to
 bench/reports/voice_turn.md and .json.
 
-The app runs as `rdvbot serve` would run it with Redis (gunicorn gthread, the SMS bench's settings), on a fresh
+The app runs as `rdvbot serve` would run it with Redis (gunicorn's asgi worker, the SMS bench's settings), on a fresh
 SQLite database seeded with the demo clinic. `--calls` callers are on the line at once: each is greeted, asks for an
 appointment by speech, picks a slot with the keypad and declines to book it (so that slots last the whole run), then
 hangs up and calls again, with a pause before each answer as a caller speaking would take. The same number of
@@ -32,6 +32,7 @@ from twilio.request_validator import RequestValidator
 
 from bench.sms_turn import (
     ACCOUNT_SID,
+    APP_SPEC,
     CLINIC_NUMBER,
     PUBLIC_BASE_URL,
     REPORTS,
@@ -177,8 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             env = clean_env(
                 DATABASE_URL=url, REDIS_URL=redis_url, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC_BASE_URL
             )
-            spec = "webhooks:create_app()"
-            with gunicorn("app", spec, env, args.workers, args.threads, folder / "app.log") as server:
+            with gunicorn("app", APP_SPEC, env, args.workers, args.threads, folder / "app.log") as server:
                 asyncio.run(server.wait_healthy())
                 measured = asyncio.run(measure(server.port, args))
     gather_p99, sms_p99 = measured["gather_turn"]["p99_ms"], measured["sms_turn"]["p99_ms"]

@@ -1,16 +1,17 @@
-"""`rdvbot serve`: the app under gunicorn (threads in one process unless state is shared through Redis)."""
+"""`rdvbot serve`: the app under gunicorn's asyncio worker (one process unless state is shared through Redis), each
+request read whole before one of the process's threads runs it (see `webhooks.asgi`)."""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from bot.bootstrap import build_replayer
 from bot.outbox.worker import DrainLoop
 from webhooks import create_app
+from webhooks.asgi import WholeRequests, served
 
 
 def is_loopback(host: str) -> bool:
@@ -29,24 +30,25 @@ def bind_address(host: str, port: int) -> str:
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
-    """Runs `webhooks.create_app()` in gunicorn's gthread workers; each worker wires its own services."""
+    """Runs the app as `webhooks.asgi` serves it in gunicorn's asgi workers; each worker wires its own services."""
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], threads: int) -> None:
         self.options = options
+        self.threads = threads
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> WholeRequests:
         # `rdvbot serve` has printed the missing-token warning once; each worker repeating it would only be noise.
         app = create_app({"WARN_WITHOUT_TOKEN": False})
         services = app.extensions["rdvbot"]
         if services.redis is None:
             # One process and no `rdvbot worker` to share jobs with: this process drains the outbox itself.
             DrainLoop(build_replayer(services, app.extensions["rdvbot.assistant"])).start()
-        return app
+        return served(app, self.threads)
 
 
 def serve(host: str, port: int, workers: int, threads: int) -> None:
@@ -55,8 +57,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         {
             "bind": bind_address(host, port),
             "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": "asgi",
+            # Not a WebSocket or lifespan app: the worker need not ask.
+            "asgi_lifespan": "off",
             "timeout": 30,
             "graceful_timeout": 10,
             "keepalive": 5,
@@ -64,5 +67,6 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             "loglevel": "info",
             # One socket per user would make two servers on one machine collide; nothing of ours uses it.
             "control_socket_disable": True,
-        }
+        },
+        threads,
     ).run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.assistant import Inbound
@@ -13,10 +13,11 @@ from bot.clinics.config import to_e164
 from bot.core.vocabulary import Channel
 from bot.sms.numbers import sender_e164
 from webhooks.services import assistant
-from webhooks.twilio_signature import is_from_twilio
+from webhooks.twilio_signature import refuse_unsigned
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/twilio")
+bp.before_request(refuse_unsigned)
 
 #: Said when something inside failed: Twilio must never get a 5xx (SPEC §5), the patient must get a way out.
 TROUBLE = (
@@ -36,8 +37,6 @@ def twiml(text: str | None) -> Response:
 @bp.post("/sms")
 def inbound_sms() -> Response:
     """Answer a patient's text message."""
-    if not is_from_twilio(request):
-        abort(403)
     try:
         clinic_number = to_e164(request.form.get("To", ""))
     except ValueError:

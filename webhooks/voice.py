@@ -11,7 +11,7 @@ import logging
 import re
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -24,10 +24,11 @@ from bot.db.session import DatabaseUnavailable
 from bot.engine.replies import BotTurn, Expect, Handoff
 from bot.sms.numbers import sender_e164
 from webhooks.services import assistant, services
-from webhooks.twilio_signature import is_from_twilio
+from webhooks.twilio_signature import refuse_unsigned
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
+bp.before_request(refuse_unsigned)
 
 #: Said when something inside failed: Twilio must never get a 5xx, and the caller must get a way out.
 TROUBLE = "Service momentanément indisponible. Appelez votre clinique. Urgence: 911. Santé: 811."
@@ -91,9 +92,7 @@ class _Unusable(Exception):
 
 
 def _caller() -> tuple[str, str, str]:
-    """(clinic number, caller, CallSid) of a signed Twilio request (403 unsigned; `_Unusable` without them)."""
-    if not is_from_twilio(request):
-        abort(403)
+    """(clinic number, caller, CallSid) of a Twilio request (`_Unusable` without them)."""
     try:
         clinic_number, call_sid = to_e164(request.form.get("To", "")), request.form["CallSid"]
     except (ValueError, KeyError):

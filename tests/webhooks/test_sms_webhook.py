@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from xml.etree import ElementTree
 
+import pytest
+from flask import Response, request
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
@@ -44,6 +46,25 @@ def test_forged_or_missing_signature_is_refused_and_writes_nothing(services: Ser
         client.post("/twilio/sms", data=tampered, headers={"X-Twilio-Signature": good_for_original}).status_code == 403
     )
     assert count(services, ProcessedWebhook) == 0 and count(services, Patient) == 0
+
+
+@pytest.mark.parametrize("signature", [None, "", "not a signature", "A" * 28, "=" * 44, "x" * 5000], ids=repr)
+@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/voice", "/twilio/voice/gather", "/twilio/voice/status"])
+def test_a_missing_or_malformed_signature_is_refused_before_the_form_is_parsed(
+    services: Services, path: str, signature: str | None
+) -> None:
+    app = create_app({"TESTING": True, "SERVICES": services})
+    parsed: list[bool] = []
+
+    @app.after_request
+    def note_whether_the_form_was_parsed(response: Response) -> Response:
+        parsed.append("form" in request.__dict__)  # werkzeug caches the parsed form on the request
+        return response
+
+    headers = {} if signature is None else {"X-Twilio-Signature": signature}
+    response = app.test_client().post(path, data=form("rdv demain"), headers=headers)
+    assert response.status_code == 403
+    assert parsed == [False]
 
 
 def test_signature_is_checked_against_public_base_url_behind_a_proxy(services: Services) -> None:
