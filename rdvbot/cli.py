@@ -78,7 +78,7 @@ def main() -> None:
     """rdvbot: SMS and voice booking assistant for clinics.
 
     Configured through environment variables: DATABASE_URL, REDIS_URL, TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, RDVBOT_CLINICS, RDVBOT_API_TOKEN, RDVBOT_SPOOL_DIR,
+    TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, RDVBOT_CLINICS, RDVBOT_API_TOKEN, RDVBOT_ACTIONS_TOKEN, RDVBOT_SPOOL_DIR,
     TWILIO_API_URL (see README).
     """
 
@@ -243,11 +243,17 @@ def call(caller: str, clinic_number: str | None, url: str, local: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5055, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 def actions(host: str, port: int) -> None:
-    """Run rdvbot's actions in rasa-sdk's own action server (POST /webhook, GET /health, GET /actions)."""
+    """Run rdvbot's actions in rasa-sdk's own action server (POST /webhook, GET /health, GET /actions).
+
+    Needs RDVBOT_ACTIONS_TOKEN: every call presents it, and an action acts only for a patient whose number the
+    channel signed with it (see README)."""
     with wired() as services:
+        secret = services.settings.actions_token
+        if not secret:
+            fail("RDVBOT_ACTIONS_TOKEN is not set: the action server would act for anyone who reaches it")
         services.database.check()
         executor = action_executor(action_dependencies(services))
-    serve_actions(executor, host, port)
+    serve_actions(executor, secret, host, port)
 
 
 @main.group()
