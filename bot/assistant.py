@@ -31,6 +31,7 @@ from bot.engine.replies import BotTurn, Handoff, Reply
 from bot.nlu import Intent, Keyword, Understanding, Urgency, detect_language, understand
 from bot.sms.numbers import country_of
 from bot.spool import SpooledMessage, SpoolReplay
+from bot.state.limits import Allowance, RateLimits
 from bot.state.masking import mask_number
 from bot.state.store import HeldConversation, StateStore
 
@@ -73,6 +74,7 @@ NAMES_USED = CodeNames(
         "utter_number_not_served",
         "utter_number_unknown",
         "utter_number_unknown_transferring",
+        "utter_slow_down",
     ),
 )
 
@@ -103,10 +105,12 @@ class Assistant:
         max_turns: int = TURN_WORKERS,
         spool: SpoolReplay | None = None,
         monotonic: Monotonic = time.monotonic,
+        limits: RateLimits | None = None,
     ) -> None:
         """`database` keeps webhook ids and answers, opt-outs and languages; `store` the conversations; `spool`:
         where messages go that our own database could not take, to be replayed once it can; `monotonic`: the clock
-        of each turn's deadline (the webhook itself waits by the real one)."""
+        of each turn's deadline (the webhook itself waits by the real one); `limits`: how many turns a sender and a
+        clinic number get (counted in this process unless given)."""
         self.clinics = clinics
         self.database = database
         self.engine = engine
@@ -114,6 +118,7 @@ class Assistant:
         self.store = store
         self.clock = clock
         self.spool = spool
+        self.limits = limits or RateLimits.in_process()
         # Threads of their own: a turn stuck on a hung database keeps one; the webhook's thread stays free.
         self._turns = ThreadPoolExecutor(max_workers=max_turns, thread_name_prefix="rdvbot-turn")
         self._free_turns = threading.BoundedSemaphore(max_turns)
@@ -318,6 +323,10 @@ class Assistant:
                 response = "utter_crisis_reminder" if conversation.safety == Urgency.CRISIS else "utter_safety_reminder"
                 return BotTurn([self._say(conversation, context, response, conversation.language)])
             conversation.safety = None
+        # Only now: safety answers, STOP and START are never limited.
+        limited = self._limited(conversation, context)
+        if limited is not None:
+            return limited
         if country_of(context.patient) not in context.clinic.allowed_countries:
             # Safety, STOP and START were answered above; appointments are for the clinic's own countries' numbers.
             return BotTurn([self._say(conversation, context, "utter_number_not_served", conversation.language)])
@@ -330,6 +339,24 @@ class Assistant:
             conversation.forget_request()
             reply = self._say(conversation, context, "utter_cannot_handle", conversation.language)
             return BotTurn([reply], language=conversation.language)
+
+    def _limited(self, conversation: Conversation, context: TurnContext) -> BotTurn | None:
+        """The answer to a texter past their limit (one notice, then nothing) or to anyone while the clinic's number
+        is flooded with texts (its phone, 811 and 911); None within both. Calls are not counted: each costs its
+        caller, and a call's many turns are one conversation."""
+        if context.channel != Channel.SMS:
+            return None
+        allowance = self.limits.for_sender(context.clinic, context.patient)
+        if allowance is Allowance.SILENT:
+            return BotTurn()
+        if allowance is Allowance.NOTICE:
+            log.warning("%s is past the per-sender limit: one notice, then silence", mask_number(context.patient))
+            return BotTurn([self._say(conversation, context, "utter_slow_down", conversation.language)])
+        if not self.limits.for_clinic_number(context.clinic):
+            log.warning("clinic %s is past its per-number limit: answered with the guidance", context.clinic.id)
+            status = ClinicCalendar(context.clinic).opening_status(context.now)
+            return BotTurn([self.engine.say(conversation, context, unavailable_response(status), status)])
+        return None
 
     def _keyword(
         self, conversation: Conversation, keyword: Keyword, context: TurnContext, response: str | None = None

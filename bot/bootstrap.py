@@ -22,12 +22,13 @@ from bot.booking.resilience import BackendChain, GuardedBackend, breaker_for
 from bot.booking.slot_supply import generate_slots
 from bot.booking.smart import NearbySource, SmartDirectory
 from bot.booking.sql import SqlScheduler
-from bot.channels.sms_sender import TwilioSender
+from bot.channels.sms_sender import CappedSender, TwilioSender
 from bot.clinics import calendar
 from bot.clinics.config import ClinicsFile, load_clinics
 from bot.core.clock import Clock, Monotonic, utcnow
 from bot.db.clinics import sync_clinics
 from bot.db.migrate import upgrade
+from bot.db.patients import ever_booked
 from bot.db.session import Database
 from bot.demo import book_demo_appointments, clinics_in_database
 from bot.engine import render
@@ -42,6 +43,8 @@ from bot.outbox.replay import Replayer
 from bot.settings import Settings
 from bot.spool import InboundSpool, SpoolReplay
 from bot.state.in_process import InProcessStore
+from bot.state.keys import UNCONFIGURED_SECRET, NumberKeys
+from bot.state.limits import RateLimits, storage_for
 from bot.state.redis_store import RedisStore, redis_client
 from bot.state.store import StateStore
 
@@ -76,6 +79,7 @@ class Services:
     nearby: dict[str, list[NearbySource]] = field(default_factory=dict)
     redis: Redis | None = None
     store: StateStore = field(default_factory=InProcessStore)
+    limits: RateLimits = field(default_factory=RateLimits.in_process)
 
 
 def bootstrap(settings: Settings | None = None) -> Services:
@@ -88,7 +92,11 @@ def bootstrap(settings: Settings | None = None) -> Services:
     scheduler = SqlScheduler(database, clinics)
     booking = booking_chains(clinics, scheduler, redis)
     nearby = nearby_sources(clinics)
-    return Services(settings, clinics, database, scheduler, OutageSwitches(database), booking, nearby, redis, store)
+    keys = NumberKeys(settings.secret_key or settings.twilio_auth_token or UNCONFIGURED_SECRET)
+    limits = RateLimits(storage_for(redis), keys)
+    return Services(
+        settings, clinics, database, scheduler, OutageSwitches(database), booking, nearby, redis, store, limits
+    )
 
 
 def nearby_sources(clinics: ClinicsFile) -> dict[str, list[NearbySource]]:
@@ -159,18 +167,26 @@ def build_assistant(services: Services, clock: Clock = utcnow) -> Assistant:
     render.warm_up()
     calendar.warm_up(clock().date())
     engine = build_engine(services, clock)
-    assistant = Assistant(services.clinics, services.database, engine, services.store, clock)
+    assistant = Assistant(services.clinics, services.database, engine, services.store, clock, limits=services.limits)
     if services.settings.spool_dir is not None:
         spool = InboundSpool(services.settings.spool_dir)
-        assistant.spool = SpoolReplay(spool, assistant.replay, twilio_sender(services.settings))
+        assistant.spool = SpoolReplay(spool, assistant.replay, twilio_sender(services))
     return assistant
 
 
-def twilio_sender(settings: Settings) -> TwilioSender | None:
-    """Texts through Twilio's REST API when credentials are set."""
-    if settings.twilio_account_sid and settings.twilio_auth_token:
-        return TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url)
-    return None
+def twilio_sender(services: Services) -> CappedSender | None:
+    """Texts through Twilio's REST API when credentials are set, within the clinics' caps on texts to numbers that
+    never booked."""
+    settings = services.settings
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return None
+    twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url)
+
+    def ever_booked_at(clinic_id: str, number: str) -> bool:
+        with services.database.autocommit.connect() as connection:
+            return ever_booked(connection, clinic_id, number)
+
+    return CappedSender(twilio, services.clinics, services.limits, ever_booked_at)
 
 
 def build_replayer(services: Services, assistant: Assistant) -> Replayer:
@@ -188,7 +204,7 @@ def build_replayer(services: Services, assistant: Assistant) -> Replayer:
         services.outages.messages,
         assistant.engine,
         services.store,
-        twilio_sender(services.settings),
+        twilio_sender(services),
         pace_at,
         clock=assistant.clock,
     )

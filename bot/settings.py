@@ -31,6 +31,8 @@ class Settings:
     public_base_url: str | None = None
     clinics_file: Path | None = None
     api_token: str | None = None
+    #: What names phone numbers in Redis keys (a keyed hash); TWILIO_AUTH_TOKEN when unset.
+    secret_key: str | None = None
     #: The action server's shared secret: every call presents it, and channels sign patients' numbers with it.
     actions_token: str | None = None
     #: None: messages the database cannot take are answered with the guidance but not kept (tests opt in).
@@ -56,6 +58,7 @@ class Settings:
             clinics_file=Path(clinics) if clinics else None,
             api_token=get("RDVBOT_API_TOKEN"),
             actions_token=get("RDVBOT_ACTIONS_TOKEN"),
+            secret_key=get("RDVBOT_SECRET_KEY"),
             spool_dir=Path(get("RDVBOT_SPOOL_DIR") or DEFAULT_SPOOL_DIR),
         )
 

@@ -58,7 +58,7 @@ def claimed_and_proven(call: Any, secret: str, clock: Clock) -> tuple[str | None
     return (str(claimed) if claimed else None), proven_identity(secret, proof, clock())
 
 
-def guard(app: "Sanic[Any, Any]", secret: str, clock: Clock = utcnow) -> None:
+def guard(app: Sanic[Any, Any], secret: str, clock: Clock = utcnow) -> None:
     """Refuse every call without the shared secret (401), and every action call whose patient is unproven (403)."""
 
     @app.on_request

@@ -27,6 +27,7 @@ NAMES_USED = CodeNames(
     responses=(
         "utter_booked",
         "utter_booking_failed",
+        "utter_too_many_bookings",
         "utter_slot_kept",
         "utter_cancelled",
         "utter_cancel_failed",
@@ -134,8 +135,14 @@ class ActionBookSlot(BotAction):
             return [SlotSet("booking_outcome", "failed")]
         if chosen.get("to_confirm"):
             return _keep_to_confirm(self, dispatcher, tracker, "book", {"slot": chosen})
+        clinic = self.clinic_of(tracker)
         request = BookingRequest(chosen["id"], patient_of(tracker), channel_of(tracker))
-        scheduler = self.booking_for(self.clinic_of(tracker))
+        scheduler = self.booking_for(clinic)
+        held = scheduler.appointments_for(clinic.id, request.patient_phone, after=self.now_of(tracker))
+        if len(held) >= clinic.limits.live_bookings_per_number:
+            # One number holding many slots keeps them from other patients: the clinic books any more itself.
+            dispatcher.utter_message(response="utter_too_many_bookings")
+            return [SlotSet("booking_outcome", "failed")]
         events = _booking_outcome(dispatcher, lambda: scheduler.book(request), "utter_booked")
         if request.channel is Channel.VOICE and events == BOOKED and can_receive_texts(request.patient_phone):
             # A caller has nothing written: the confirmation follows by text (the outbox sends it, within texting

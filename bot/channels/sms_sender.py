@@ -11,6 +11,7 @@ in logs and error trackers. Twilio's own error messages are not passed on either
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Protocol
 
 import requests
@@ -18,6 +19,8 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from bot.clinics.config import ClinicsFile
+from bot.state.limits import RateLimits
 from bot.state.masking import mask_number
 
 
@@ -107,3 +110,36 @@ class TwilioSender:
 def _int_or_none(value: object) -> int | None:
     """`value` as an int when it is one (the SDK types status and code loosely), else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class SendCapped(SendFailed):
+    """Not sent: the clinic already texted this number, which never booked there, as often as a day allows."""
+
+
+class CappedSender:
+    """An SmsSender that texts a number that never booked at the clinic at most its daily cap (SMS-pumping defence:
+    a caller who presents a stranger's number must not make the clinic's line text it again and again)."""
+
+    def __init__(
+        self,
+        sender: SmsSender,
+        clinics: ClinicsFile,
+        limits: RateLimits,
+        ever_booked: Callable[[str, str], bool],
+    ) -> None:
+        """`ever_booked(clinic_id, number)`: whether the number held an appointment there."""
+        self.sender = sender
+        self.clinics = clinics
+        self.limits = limits
+        self.ever_booked = ever_booked
+
+    def send(self, from_number: str, to_number: str, body: str) -> str:
+        """Send through the wrapped sender unless the cap stops it (`SendCapped`)."""
+        clinic = self.clinics.by_number(from_number)
+        if (
+            clinic is not None
+            and not self.ever_booked(clinic.id, to_number)
+            and not self.limits.for_text_to_unbooked(clinic, to_number)
+        ):
+            raise SendCapped(f"daily cap on texts to {mask_number(to_number)}, who never booked at {clinic.id}")
+        return self.sender.send(from_number, to_number, body)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 import yaml
+from limits import parse as parse_rate
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -229,6 +230,29 @@ class ReminderPolicy(Strict):
         return sorted(set(hours), reverse=True)
 
 
+class UsageLimits(Strict):
+    """How much one number, or everyone together, may ask of the clinic's line; rates as `limits` writes them."""
+
+    #: Texts from one number that get full answers; past it one short notice, then silence, until the window moves.
+    per_sender: str = "20/10 minutes"
+    #: Texts to the clinic's number from everyone together; past it each gets the clinic's phone, 811 and 911.
+    per_clinic_number: str = "300/minute"
+    #: Upcoming appointments one number may hold here; a further booking is sent to the clinic's phone.
+    live_bookings_per_number: int = Field(default=3, ge=1, le=50)
+    #: Texts sent on our own initiative (not replies) to a number that never booked here, per day: a stranger's
+    #: number typed in by a caller must not turn the clinic's line into a way to text it (SMS pumping).
+    texts_to_unbooked_per_day: int = Field(default=3, ge=0, le=100)
+
+    @field_validator("per_sender", "per_clinic_number")
+    @classmethod
+    def _rate(cls, text: str) -> str:
+        try:
+            parse_rate(text)
+        except ValueError:
+            raise ValueError(f'"{text}" is not a rate such as "20/10 minutes"') from None
+        return text
+
+
 class ClinicConfig(Strict):
     """One clinic: its numbers, hours, practitioners, back-ends and reminder policy."""
 
@@ -254,6 +278,7 @@ class ClinicConfig(Strict):
     #: The countries (ISO 3166 codes) whose numbers may book, look up, cancel and move by text or phone; any other
     #: sender still gets safety answers, STOP and START, and is sent to the clinic's phone.
     allowed_countries: list[str] = Field(default_factory=lambda: ["CA", "US"], min_length=1)
+    limits: UsageLimits = UsageLimits()
     #: The voice the phone line speaks with, per language (Twilio <Say voice>, e.g. an Amazon Polly voice).
     voices: dict[str, str] = Field(default_factory=lambda: {"fr": "Polly.Chantal", "en": "Polly.Joanna"})
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, or_, select
 
 from bot.core.clock import utcnow
 from bot.db.inserts import insert_ignoring_conflicts, upsert_into
-from bot.db.models import Patient
+from bot.db.models import Appointment, MirroredAppointment, Patient
 
 _PATIENT_ID = select(Patient.id).where(Patient.phone == bindparam("phone"))
 _LANGUAGE = select(Patient.language).where(Patient.phone == bindparam("phone"))
@@ -24,6 +24,19 @@ def patient_id(connection: Connection, phone: str) -> int:
         insert_ignoring_conflicts(connection, Patient, [{"phone": phone, "language": "fr"}])
         found = connection.execute(_PATIENT_ID, {"phone": phone}).scalar_one()
     return found
+
+
+def ever_booked(connection: Connection, clinic_id: str, phone: str) -> bool:
+    """Whether this number ever held an appointment at the clinic, booked here or seen in its system of record."""
+    booked_here = (
+        select(Appointment.id)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .where(Appointment.clinic_id == clinic_id, Patient.phone == phone)
+    )
+    mirrored = select(MirroredAppointment.appointment_id).where(
+        MirroredAppointment.clinic_id == clinic_id, MirroredAppointment.patient_phone == phone
+    )
+    return bool(connection.scalar(select(or_(booked_here.exists(), mirrored.exists()))))
 
 
 def patient_language(connection: Connection, phone: str) -> str | None:
