@@ -49,6 +49,7 @@ from xml.etree import ElementTree
 
 import redis
 import sqlalchemy
+import yaml
 from flask import Flask, Response
 from sqlalchemy import func, make_url, select
 from twilio.request_validator import RequestValidator
@@ -60,7 +61,7 @@ from bot.core.vocabulary import Channel
 from bot.db.models import Appointment, ProcessedWebhook
 from bot.db.session import Database
 from bot.demo import DEMO_PATIENTS
-from bot.settings import Settings
+from bot.settings import Settings, demo_clinics_file
 from rdvbot.chat import WEBHOOK_PATH
 from webhooks import create_app
 from webhooks.asgi import WholeRequests, served
@@ -715,6 +716,17 @@ def scratch_database(kind: str, admin_url: str, folder: Path) -> Iterator[tuple[
         yield url, seed(url, "SHOW server_version")
 
 
+def unlimited_demo_clinics(folder: Path) -> Path:
+    """The demo clinics file with its rate limits out of reach: a simulated patient texts far faster than a person,
+    and each turn still counts against the limits (their cost is measured), it just never reaches them."""
+    data = yaml.safe_load(demo_clinics_file().read_text(encoding="utf-8"))
+    for clinic in data["clinics"]:
+        clinic["limits"] = {"per_sender": "1000000000/10 minutes", "per_clinic_number": "1000000000/minute"}
+    path = folder / "clinics.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def seed(url: str, version_query: str) -> str:
     """Migrate, load the demo clinic, 21 days of slots and the demo appointments (`rdvbot seed-demo`), ANALYZE."""
     services = bootstrap(Settings(database_url=url))
@@ -1176,7 +1188,11 @@ async def benchmark(args: argparse.Namespace, folder: Path, database_url: str, r
     signer, numbers = Signer(token), patient_numbers()
     reserved, patients = numbers[-(FIRST_RUNS * 20) :], numbers[: -(FIRST_RUNS * 20)]
     app_env = clean_env(
-        DATABASE_URL=database_url, REDIS_URL=redis_url, TWILIO_AUTH_TOKEN=token, PUBLIC_BASE_URL=PUBLIC_BASE_URL
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        TWILIO_AUTH_TOKEN=token,
+        PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+        RDVBOT_CLINICS=str(unlimited_demo_clinics(folder)),
     )
     servers = (
         ("bare", "bare Flask, fixed TwiML", "bench.sms_turn:bare_asgi_app", clean_env()),

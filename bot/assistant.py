@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from bot.actions.clinic import UNAVAILABLE_RESPONSES, unavailable_response
 from bot.clinics.calendar import ClinicCalendar
@@ -146,6 +146,12 @@ class Assistant:
                 "turn for %s ran past %.1f s; answered with the fallback", mask_number(inbound.patient_number), budget_s
             )
             return self._spooled_fallback(clinic, inbound)
+        except (DataError, IntegrityError):
+            # The database is up but refuses what this message holds: keeping it to replay would fail again.
+            log.exception(
+                "database refused the turn for %s; answered with the fallback", mask_number(inbound.patient_number)
+            )
+            return self.fallback(clinic, inbound)
         except (SQLAlchemyError, DatabaseUnavailable):
             log.exception(
                 "database failed in the turn for %s; answered with the fallback", mask_number(inbound.patient_number)

@@ -88,11 +88,11 @@ def bootstrap(settings: Settings | None = None) -> Services:
     clinics = load_clinics(settings.clinics_path)
     database = Database(settings.database_url)
     redis = redis_client(settings.redis_url) if settings.redis_url else None
-    store: StateStore = RedisStore(redis) if redis is not None else InProcessStore()
+    keys = NumberKeys(settings.secret_key or settings.twilio_auth_token or UNCONFIGURED_SECRET)
+    store: StateStore = RedisStore(redis, keys=keys) if redis is not None else InProcessStore()
     scheduler = SqlScheduler(database, clinics)
     booking = booking_chains(clinics, scheduler, redis)
     nearby = nearby_sources(clinics)
-    keys = NumberKeys(settings.secret_key or settings.twilio_auth_token or UNCONFIGURED_SECRET)
     limits = RateLimits(storage_for(redis), keys)
     return Services(
         settings, clinics, database, scheduler, OutageSwitches(database), booking, nearby, redis, store, limits

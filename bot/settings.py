@@ -18,6 +18,10 @@ def demo_clinics_file() -> Path:
     return Path(str(resources.files("bot.clinics").joinpath("demo.yaml")))
 
 
+class SettingsError(ValueError):
+    """An environment variable holds what it cannot mean; the message names it."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """What an operator configures through environment variables."""
@@ -33,6 +37,8 @@ class Settings:
     api_token: str | None = None
     #: What names phone numbers in Redis keys (a keyed hash); TWILIO_AUTH_TOKEN when unset.
     secret_key: str | None = None
+    #: Proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (0: none, the default).
+    proxy_hops: int = 0
     #: The action server's shared secret: every call presents it, and channels sign patients' numbers with it.
     actions_token: str | None = None
     #: None: messages the database cannot take are answered with the guidance but not kept (tests opt in).
@@ -59,6 +65,7 @@ class Settings:
             api_token=get("RDVBOT_API_TOKEN"),
             actions_token=get("RDVBOT_ACTIONS_TOKEN"),
             secret_key=get("RDVBOT_SECRET_KEY"),
+            proxy_hops=_hops(get("RDVBOT_PROXY_HOPS")),
             spool_dir=Path(get("RDVBOT_SPOOL_DIR") or DEFAULT_SPOOL_DIR),
         )
 
@@ -66,3 +73,12 @@ class Settings:
     def clinics_path(self) -> Path:
         """The clinics file in force: `RDVBOT_CLINICS`, or the shipped demo file."""
         return self.clinics_file or demo_clinics_file()
+
+
+def _hops(text: str | None) -> int:
+    """RDVBOT_PROXY_HOPS as a count of proxies; anything but a small whole number is refused at start."""
+    if text is None:
+        return 0
+    if not text.isdigit() or int(text) > 10:
+        raise SettingsError(f"RDVBOT_PROXY_HOPS must be a number of proxies from 0 to 10, not {text!r}")
+    return int(text)

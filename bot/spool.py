@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from bot.channels.sms import sms_text
 from bot.channels.sms_sender import SendFailed, SmsSender
@@ -181,6 +181,11 @@ class SpoolReplay:
         for claimed, message in self.spool.claim_each():
             try:
                 self.replay_one(message)
+            except (DataError, IntegrityError):
+                # The database answers but refuses this message for what it holds: it would every time.
+                log.exception("the database refuses spooled message %s; set aside in %s", claimed.name, FAILED_DIR)
+                self.spool.set_aside(claimed)
+                continue
             except (SQLAlchemyError, DatabaseUnavailable):
                 log.warning("the database still refuses spooled messages; %s waits", claimed.name)
                 self.spool.give_back(claimed)

@@ -26,11 +26,13 @@ from bot.bootstrap import (
     prepare_database,
 )
 from bot.clinics.config import ClinicsFileError, to_e164
+from bot.db.api_tokens import create_token
 from bot.db.migrate import upgrade
 from bot.db.models import OUTAGE_MESSAGE_MAX
 from bot.db.session import DatabaseUnavailable
 from bot.outbox.store import waiting
 from bot.outbox.worker import QUEUE_NAME, DependenciesWorker, JobDependencies, schedule_drain
+from bot.settings import SettingsError
 from bot.state.masking import mask_number
 from rdvbot.action_server import action_executor, serve_actions
 from rdvbot.call import SILENCE, SignedCallClient, run_call
@@ -69,6 +71,8 @@ def wired() -> Iterator[Services]:
         yield services
     except ClinicsFileError as error:
         fail(f"bad clinics file: {error}")
+    except SettingsError as error:
+        fail(str(error))
     except DatabaseUnavailable as error:
         fail(str(error))
 
@@ -103,6 +107,11 @@ def serve(host: str, port: int, workers: int | None, threads: int) -> None:
                 "Listening on loopback only; never expose this server.",
                 fg="yellow",
                 err=True,
+            )
+        elif not settings.public_base_url and not is_loopback(host):
+            fail(
+                f"refusing to listen on {host} without PUBLIC_BASE_URL: Twilio signs the URL it calls, which this "
+                "server cannot know behind a proxy or TLS. Set PUBLIC_BASE_URL (e.g. https://rdv.example.org)."
             )
         if settings.redis_url is None and workers not in (None, 1):
             fail("--workers above 1 needs REDIS_URL: without Redis, conversation state lives in one process")
@@ -325,6 +334,28 @@ def slots_import(csv_file: Path) -> None:
     click.echo(f"{report.added} slots added, {report.unchanged} already there, {len(report.errors)} rows refused")
     if report.errors:
         sys.exit(1)
+
+
+@main.group("api-token")
+def api_token() -> None:
+    """Clinic API tokens: each opens the API for one clinic only."""
+
+
+@api_token.command("create")
+@click.option("--clinic", "clinic_id", required=True, help="The clinic (its id).")
+def api_token_create(clinic_id: str) -> None:
+    """Create a token for the clinic and print it, once: only its hash is kept."""
+    with wired() as services:
+        if services.clinics.by_id(clinic_id) is None:
+            fail(f'no clinic "{clinic_id}" in {services.settings.clinics_path}')
+        migrate_and_sync(services)
+        token = create_token(services.database, clinic_id)
+    click.echo(token)
+    click.echo(
+        f"rdvbot: the token above opens /api/v1/clinics/{clinic_id}/… as 'Authorization: Bearer <token>'. "
+        "It is shown only now: keep it in a secret store.",
+        err=True,
+    )
 
 
 @main.group()

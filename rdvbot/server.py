@@ -63,6 +63,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             "timeout": 30,
             "graceful_timeout": 10,
             "keepalive": 5,
+            # gunicorn believes X-Forwarded-Proto from loopback by default; the app believes only the proxies it is
+            # told of (RDVBOT_PROXY_HOPS), so gunicorn believes none.
+            "forwarded_allow_ips": "",
             "errorlog": "-",
             "loglevel": "info",
             # One socket per user would make two servers on one machine collide; nothing of ours uses it.

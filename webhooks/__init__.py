@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.bootstrap import Services, bootstrap, build_assistant
 from bot.core.clock import utcnow
@@ -28,6 +29,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["rdvbot.assistant"] = build_assistant(services, app.config.get("CLOCK") or utcnow)
     if not services.settings.twilio_auth_token and app.config.get("WARN_WITHOUT_TOKEN", True):
         log.warning("TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked")
+    hops = services.settings.proxy_hops
+    if hops:
+        # Only the configured proxies' X-Forwarded-* are believed; with none, a client cannot pose as another
+        # address (the API's failed-attempt limit) or another URL (the signed one).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     health.init_app(app)
     api.init_app(app)
     sms.init_app(app)

@@ -1,30 +1,64 @@
-"""The clinic API (`/api/v1`, JSON, bearer token RDVBOT_API_TOKEN): the staff outage switch, and the requests
-kept while online booking could not take them."""
+"""The clinic API (`/api/v1`, JSON, bearer tokens): the staff outage switch, and the requests kept while online
+booking could not take them. The operator's RDVBOT_API_TOKEN opens every clinic; a clinic's own token
+(`rdvbot api-token create`) opens that clinic only."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from bot.booking.outage import end_outage, outage_of, start_outage
+from bot.db.api_tokens import clinic_of_token
+from bot.db.session import DatabaseUnavailable
 from bot.outbox.store import waiting
 from webhooks.services import services
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+#: Stands for "every clinic": what the operator's token opens.
+EVERY_CLINIC = "*"
+Refusal = tuple[Response, int] | tuple[Response, int, dict[str, str]]
+
+
+def _clinics_opened_by(token: str) -> str | None:
+    """EVERY_CLINIC for the operator's token, a clinic's id for its own token, None for anything else."""
+    operator = services().settings.api_token
+    if operator and hmac.compare_digest(token.encode(), operator.encode()):
+        return EVERY_CLINIC
+    return clinic_of_token(services().database, token)
 
 
 @bp.before_request
-def require_token() -> tuple[Response, int] | None:
-    """Every call carries `Authorization: Bearer <RDVBOT_API_TOKEN>`; without a configured token the API is off."""
-    token = services().settings.api_token
-    if not token:
-        return jsonify(error="the API is off: RDVBOT_API_TOKEN is not set"), 503
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        return jsonify(error="missing or wrong bearer token"), 401
+def require_token() -> Refusal | None:
+    """Every call carries `Authorization: Bearer <token>`: 401 without a token that opens something, 403 for
+    another clinic's; an address that keeps failing is refused 429 for a while, whatever it presents."""
+    limits, address = services().limits, request.remote_addr or "unknown"
+    if not limits.api_attempt_allowed(address):
+        return jsonify(error="too many failed attempts: try again later"), 429, {"Retry-After": "60"}
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    opened = _clinics_opened_by(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if opened is None:
+        limits.api_attempt_failed(address)
+        log.warning("clinic API: refused a call without a valid bearer token")
+        return jsonify(error="missing or unknown bearer token (Authorization: Bearer <token>)"), 401
+    asked = (request.view_args or {}).get("clinic_id")
+    if opened != EVERY_CLINIC and asked != opened:
+        return jsonify(error="this token is for another clinic"), 403
     return None
+
+
+def _json_object() -> dict[str, Any] | None:
+    """The body as a JSON object; None for anything else (not JSON, another type, nested deeper than Python parses)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def _known_clinic(clinic_id: str) -> None:
@@ -56,7 +90,9 @@ def get_outage(clinic_id: str) -> Response:
 def put_outage(clinic_id: str) -> Response | tuple[Response, int]:
     """Switch online booking off with the clinic's message: {"message_fr": "…", "message_en": "…"}."""
     _known_clinic(clinic_id)
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
+    if body is None:
+        return jsonify(error='the body must be a JSON object: {"message_fr": "…", "message_en": "…"}'), 400
     message_fr, message_en = body.get("message_fr"), body.get("message_en")
     if not isinstance(message_fr, str) or not isinstance(message_en, str):
         return jsonify(error="message_fr and message_en are both required, as text"), 400
@@ -99,12 +135,25 @@ def get_outbox(clinic_id: str) -> Response:
     )
 
 
-@bp.errorhandler(404)
-def not_found(error: Any) -> tuple[Response, int]:
-    """JSON, not Flask's HTML page."""
-    return jsonify(error=str(getattr(error, "description", "not found"))), 404
+def http_error(error: HTTPException) -> Response | HTTPException:
+    """Under /api/, any HTTP error (404, 405, 400…) as JSON rather than Flask's HTML page."""
+    if not request.path.startswith(bp.url_prefix or ""):
+        return error
+    answer = jsonify(error=error.description or error.name)
+    answer.status_code = error.code or 500
+    return answer
+
+
+@bp.errorhandler(SQLAlchemyError)
+@bp.errorhandler(DatabaseUnavailable)
+def database_down(_: Exception) -> tuple[Response, int]:
+    """The database does not answer: the call can be made again later."""
+    log.exception("clinic API: the database failed")
+    return jsonify(error="the database is unavailable; try again shortly"), 503
 
 
 def init_app(app: Flask) -> None:
     """Register the clinic API."""
     app.register_blueprint(bp)
+    # App-wide: a path under /api/ that matches no view never reaches the blueprint's own handlers.
+    app.register_error_handler(HTTPException, http_error)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.assistant import Inbound
@@ -13,6 +14,7 @@ from bot.clinics.config import to_e164
 from bot.core.vocabulary import Channel
 from bot.sms.numbers import sender_e164
 from webhooks.services import assistant
+from webhooks.twilio_form import field
 from webhooks.twilio_signature import refuse_unsigned
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,10 @@ TROUBLE = (
     "Service momentanément indisponible. Appelez votre clinique. Urgence: 911. Santé: 811. / "
     "Service temporarily unavailable. Call your clinic. Emergency: 911."
 )
+
+
+#: Twilio's id of a text (SM…) or a multimedia message (MM…).
+_MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 
 
 def twiml(text: str | None) -> Response:
@@ -38,17 +44,21 @@ def twiml(text: str | None) -> Response:
 def inbound_sms() -> Response:
     """Answer a patient's text message."""
     try:
-        clinic_number = to_e164(request.form.get("To", ""))
+        clinic_number = to_e164(field("To"))
     except ValueError:
         log.warning("SMS webhook without a usable To number")
         return twiml(None)
+    sid = field("MessageSid")
+    if sid and not _MESSAGE_SID.fullmatch(sid):
+        log.warning("SMS webhook with a malformed MessageSid: refused")
+        return Response(status=400)
     inbound = Inbound(
         clinic_number=clinic_number,
         # Any number that parses, valid or not: every sender gets an answer (safety, STOP and START above all).
-        patient_number=sender_e164(request.form.get("From", "")) or "",
-        text=request.form.get("Body", ""),
+        patient_number=sender_e164(field("From")) or "",
+        text=field("Body"),
         channel=Channel.SMS,
-        sid=request.form.get("MessageSid") or None,
+        sid=sid or None,
     )
     if not inbound.patient_number:
         log.warning("SMS webhook from no phone number: answered with the clinic's guidance")

@@ -24,6 +24,7 @@ from bot.db.session import DatabaseUnavailable
 from bot.engine.replies import BotTurn, Expect, Handoff
 from bot.sms.numbers import sender_e164
 from webhooks.services import assistant, services
+from webhooks.twilio_form import field
 from webhooks.twilio_signature import refuse_unsigned
 
 log = logging.getLogger(__name__)
@@ -94,19 +95,21 @@ class _Unusable(Exception):
 def _caller() -> tuple[str, str, str]:
     """(clinic number, caller, CallSid) of a Twilio request (`_Unusable` without them)."""
     try:
-        clinic_number, call_sid = to_e164(request.form.get("To", "")), request.form["CallSid"]
-    except (ValueError, KeyError):
+        clinic_number, call_sid = to_e164(field("To")), field("CallSid")
+    except ValueError:
         raise _Unusable from None
-    caller = request.form.get("From", "")
+    if not _CALL_SID.fullmatch(call_sid):
+        raise _Unusable
+    caller = field("From")
     # Any number that parses, valid or not; none for a hidden caller ID, which Twilio sends as a fixed number or word.
     return clinic_number, "" if caller.strip().lower() in _HIDDEN_CALLER else sender_e164(caller) or "", call_sid
 
 
 @bp.errorhandler(_Unusable)
 def unusable(_: _Unusable) -> Response:
-    """The caller still hears a way out."""
-    log.warning("voice webhook without usable To/From numbers or CallSid")
-    return _trouble()
+    """The caller still hears a way out; a status callback is refused (nothing to record it under)."""
+    log.warning("voice webhook without a usable To number, or with a malformed CallSid")
+    return Response(status=400) if request.path.endswith("/status") else _trouble()
 
 
 def _answer(inbound: Inbound, next_turn: int) -> Response:
@@ -138,7 +141,7 @@ def gathered() -> Response:
     expects = Expect(asked) if asked in Expect.__members__.values() else Expect.NOTHING
     language = request.args.get("language", "")
     language = language if language in LANGUAGE_CODES else "fr"
-    words = caller_words(request.form.get("Digits", ""), request.form.get("SpeechResult", ""), expects, language)
+    words = caller_words(field("Digits"), field("SpeechResult"), expects, language)
     inbound = Inbound(clinic_number, patient, words, Channel.VOICE, f"{call_sid}:{turn_number}")
     return _answer(inbound, turn_number + 1)
 
@@ -147,10 +150,7 @@ def gathered() -> Response:
 def call_status() -> Response:
     """Record how the call ended (Twilio's status callback); odd values are logged and answered, never a 5xx."""
     clinic_number, patient, call_sid = _caller()
-    if not _CALL_SID.fullmatch(call_sid):
-        log.warning("call status callback with a malformed CallSid: ignored")
-        return Response(status=400)
-    status = request.form.get("CallStatus", "")
+    status = field("CallStatus")
     duration = request.form.get("CallDuration", type=int)
     try:
         record_call_status(

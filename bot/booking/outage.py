@@ -51,6 +51,8 @@ def start_outage(database: Database, clinic_id: str, message_fr: str, message_en
     for message in (message_fr, message_en):
         if not message.strip() or len(message) > OUTAGE_MESSAGE_MAX:
             raise ValueError(f"an outage message must have 1 to {OUTAGE_MESSAGE_MAX} characters")
+        if any(not character.isprintable() for character in message):
+            raise ValueError("an outage message is one line of text: no line breaks or control characters")
     values = {"message_fr": message_fr.strip(), "message_en": message_en.strip(), "switched_off_at": utcnow()}
     with database.engine.begin() as connection:
         insert = upsert_into(connection, OutageSwitch).values(clinic_id=clinic_id, **values)

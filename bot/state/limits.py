@@ -21,6 +21,10 @@ from bot.state.keys import UNCONFIGURED_SECRET, NumberKeys
 log = logging.getLogger(__name__)
 
 
+#: Failed clinic API attempts one address may make before it is refused for a while.
+API_FAILURES = parse("10/minute")
+
+
 class Allowance(StrEnum):
     """What a sender's next message gets."""
 
@@ -78,6 +82,17 @@ class RateLimits:
         """Whether the clinic may text `number`, which never booked here, once more today."""
         per_day = clinic.limits.texts_to_unbooked_per_day
         return per_day > 0 and self._hit(rate(f"{per_day}/day"), "unbooked", clinic.id, self._keys.of(number))
+
+    def api_attempt_allowed(self, address: str) -> bool:
+        """Whether `address` may try the clinic API now: not after `API_FAILURES` failed attempts recently."""
+        try:
+            return self._limiter.test(API_FAILURES, "api-failures", address)
+        except (StorageError, RedisError):
+            return True
+
+    def api_attempt_failed(self, address: str) -> None:
+        """Count a failed attempt of `address` (a missing or unknown token)."""
+        self._hit(API_FAILURES, "api-failures", address)
 
     def _hit(self, limit: RateLimitItem, *identifiers: str) -> bool:
         try:

@@ -15,6 +15,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from bot.state.codec import decode_state
+from bot.state.keys import UNCONFIGURED_SECRET, NumberKeys
 from bot.state.masking import mask_number
 from bot.state.store import HeldConversation
 
@@ -72,9 +73,11 @@ class RedisStore:
     A turn costs two round trips: lock + load, then save + unlock, each one server-side script.
     """
 
-    def __init__(self, client: redis.Redis, prefix: str = "rdvbot:") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = "rdvbot:", keys: NumberKeys | None = None) -> None:
+        """`keys` names patients' numbers in key names (a keyed hash: Redis never holds a number in clear)."""
         self._client = client
         self._prefix = prefix
+        self._keys = keys or NumberKeys(UNCONFIGURED_SECRET)
         self._take = client.register_script(_TAKE)
         self._keep_and_release = client.register_script(_KEEP_AND_RELEASE)
 
@@ -136,7 +139,7 @@ class RedisStore:
             self._warn("save", clinic, patient, error)
 
     def _key(self, kind: str, clinic: str, patient: str) -> str:
-        return f"{self._prefix}{kind}:{clinic}:{patient}"
+        return f"{self._prefix}{kind}:{clinic}:{self._keys.of(patient)}"
 
     def _warn(self, operation: str, clinic: str, patient: str, error: redis.RedisError) -> None:
         # Only the error's class: its text is not ours to vouch for in a log without phone numbers.

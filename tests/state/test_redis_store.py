@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from bot.state.codec import encode_state
+from bot.state.keys import UNCONFIGURED_SECRET, NumberKeys
 from bot.state.redis_store import LOCK_TTL_S, RedisStore, redis_client
 from tests.state.support import CLINIC, PATIENT, load, save
 
@@ -22,10 +23,20 @@ def test_every_key_written_has_a_ttl_including_the_lock(client: redis.Redis, pre
     with store.open(CLINIC, PATIENT) as held:
         assert held.locked
         ttls = {key.decode(): client.pttl(key) for key in client.scan_iter(match=f"{prefix}*")}
-    assert set(ttls) == {f"{prefix}conv:{CLINIC}:{PATIENT}", f"{prefix}lock:{CLINIC}:{PATIENT}"}
-    assert 0 < ttls[f"{prefix}conv:{CLINIC}:{PATIENT}"] <= 60_000
-    assert 0 < ttls[f"{prefix}lock:{CLINIC}:{PATIENT}"] <= LOCK_TTL_S * 1000
-    assert client.exists(f"{prefix}lock:{CLINIC}:{PATIENT}") == 0  # released
+    named = NumberKeys(UNCONFIGURED_SECRET).of(PATIENT)
+    assert set(ttls) == {f"{prefix}conv:{CLINIC}:{named}", f"{prefix}lock:{CLINIC}:{named}"}
+    assert 0 < ttls[f"{prefix}conv:{CLINIC}:{named}"] <= 60_000
+    assert 0 < ttls[f"{prefix}lock:{CLINIC}:{named}"] <= LOCK_TTL_S * 1000
+    assert client.exists(f"{prefix}lock:{CLINIC}:{named}") == 0  # released
+
+
+@pytest.mark.redis
+def test_key_names_hold_a_keyed_hash_of_the_number_never_the_number(client: redis.Redis, prefix: str) -> None:
+    for secret in ("one-secret", "another-secret"):
+        save(RedisStore(client, f"{prefix}{secret}:", NumberKeys(secret)), CLINIC, PATIENT, {"step": 1}, ttl_s=60)
+    names = [key.decode() for key in client.scan_iter(match=f"{prefix}*")]
+    assert len(names) == 2 and not any(PATIENT.lstrip("+") in name for name in names)
+    assert names[0].rsplit(":", 1)[1] != names[1].rsplit(":", 1)[1], "the hash depends on the secret"
 
 
 @pytest.mark.redis
@@ -33,7 +44,7 @@ def test_the_value_is_the_compact_json_within_2_kb(
     client: redis.Redis, prefix: str, conversation: dict[str, Any]
 ) -> None:
     save(RedisStore(client, prefix), CLINIC, PATIENT, conversation, ttl_s=60)
-    raw = client.get(f"{prefix}conv:{CLINIC}:{PATIENT}")
+    raw = client.get(f"{prefix}conv:{CLINIC}:{NumberKeys(UNCONFIGURED_SECRET).of(PATIENT)}")
     assert raw == encode_state(conversation).encode()
     assert client.strlen(f"{prefix}conv:{CLINIC}:{PATIENT}") <= 2048
 
@@ -65,7 +76,9 @@ def test_a_lock_lost_during_the_turn_keeps_the_newer_state(
     store = RedisStore(client, prefix)
     with store.open(CLINIC, PATIENT) as held:
         assert held.locked
-        client.delete(f"{prefix}lock:{CLINIC}:{PATIENT}")  # as if it had expired during a very slow turn
+        client.delete(
+            f"{prefix}lock:{CLINIC}:{NumberKeys(UNCONFIGURED_SECRET).of(PATIENT)}"
+        )  # as if it had expired during a very slow turn
         save(store, CLINIC, PATIENT, {"step": "newer"}, ttl_s=60)  # and another turn had run meanwhile
         held.keep({"step": "stale"}, ttl_s=60)
     assert load(store, CLINIC, PATIENT) == {"step": "newer"}

@@ -29,11 +29,11 @@ def api(api_services: Services, monday_9am: datetime) -> FlaskClient:
     return create_app({"TESTING": True, "SERVICES": api_services, "CLOCK": lambda: monday_9am}).test_client()
 
 
-def test_the_api_is_off_without_a_configured_token(services: Services) -> None:
+def test_without_an_operator_token_or_clinic_tokens_nothing_opens_the_api(services: Services) -> None:
     client = create_app({"TESTING": True, "SERVICES": services}).test_client()
     answer = client.get(OUTAGE, headers=AUTH)
-    assert answer.status_code == 503
-    assert answer.json == {"error": "the API is off: RDVBOT_API_TOKEN is not set"}
+    assert answer.status_code == 401
+    assert answer.json == {"error": "missing or unknown bearer token (Authorization: Bearer <token>)"}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": API_TOKEN + "x"}])
