@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from pybreaker import CircuitBreaker
@@ -29,6 +30,7 @@ from bot.core.clock import Clock, Monotonic, utcnow
 from bot.db.clinics import sync_clinics
 from bot.db.migrate import upgrade
 from bot.db.patients import ever_booked
+from bot.db.retention import DEFAULT_RETENTION, purge_conversations
 from bot.db.session import Database
 from bot.demo import book_demo_appointments, clinics_in_database
 from bot.engine import render
@@ -233,3 +235,12 @@ def prepare_database(services: Services, *, seed_demo: bool = False) -> None:
     if seed_demo or (fresh and services.settings.clinics_file is None):
         book_demo_appointments(services.scheduler)
     services.database.analyze()
+
+
+def purge_old_data(services: Services, older_than: timedelta = DEFAULT_RETENTION) -> dict[str, int]:
+    """Delete conversation data older than `older_than` from the database and messages set aside in the spool;
+    how many went, by place (`rdvbot purge`, and the worker once a day)."""
+    purged = purge_conversations(services.database, utcnow(), older_than)
+    if services.settings.spool_dir is not None:
+        purged["spool_set_aside"] = InboundSpool(services.settings.spool_dir).purge_set_aside(older_than)
+    return purged

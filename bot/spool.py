@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -56,8 +56,8 @@ class InboundSpool:
         self.directory = directory
 
     def keep(self, message: SpooledMessage) -> Path:
-        """Write the message durably; its file."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Write the message durably, readable by this user only; its file."""
+        _private_folder(self.directory)
         # Named by arrival time first, so that a listing sorts in the order the patient wrote.
         name = f"{message.received_at.strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}"
         temporary = self.directory / f".{name}.tmp"
@@ -69,7 +69,7 @@ class InboundSpool:
             "sid": message.sid,
             "received_at": message.received_at.isoformat(),
         }
-        with temporary.open("w", encoding="utf-8") as file:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as file:
             json.dump(data, file)
             file.flush()
             os.fsync(file.fileno())
@@ -106,8 +106,21 @@ class InboundSpool:
     def set_aside(self, claimed: Path) -> None:
         """A message that fails for another reason than the database: kept for a person to look at, out of the way."""
         aside = self.directory / FAILED_DIR
-        aside.mkdir(exist_ok=True)
+        _private_folder(aside)
         os.replace(claimed, aside / claimed.name)
+
+    def purge_set_aside(self, older_than: timedelta, now: float | None = None) -> int:
+        """Delete messages set aside longer ago than `older_than` (they hold what patients wrote); how many went."""
+        cutoff = (time.time() if now is None else now) - older_than.total_seconds()
+        purged = 0
+        for path in (self.directory / FAILED_DIR).glob("*"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    purged += 1
+            except FileNotFoundError:
+                continue
+        return purged
 
     def give_back(self, claimed: Path) -> None:
         """The message could not be handled now: it waits again."""
@@ -122,6 +135,13 @@ class InboundSpool:
                     self.give_back(path)
             except FileNotFoundError:
                 continue
+
+
+def _private_folder(directory: Path) -> None:
+    """`directory`, created if need be, open to this user only (what it holds is what patients wrote)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if directory.stat().st_mode & 0o077:
+        directory.chmod(0o700)
 
 
 def _read(path: Path) -> SpooledMessage:

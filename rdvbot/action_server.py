@@ -21,6 +21,7 @@ from bot.actions import registry
 from bot.actions.base import ActionDependencies
 from bot.channels.identity import IDENTITY_METADATA_KEY, proven_identity
 from bot.core.clock import Clock, utcnow
+from bot.state.masking import redact_logs
 
 log = logging.getLogger(__name__)
 
@@ -86,4 +87,5 @@ def serve_actions(executor: ActionExecutor, secret: str, host: str, port: int) -
     here and cannot be handed to worker processes."""
     app = create_app(executor)
     guard(app, secret)
+    redact_logs("sanic.root", "sanic.error", "sanic.access")
     app.run(host=host, port=port, single_process=True, access_log=False, motd=False)

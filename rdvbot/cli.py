@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit
@@ -24,6 +27,7 @@ from bot.bootstrap import (
     build_replayer,
     migrate_and_sync,
     prepare_database,
+    purge_old_data,
 )
 from bot.clinics.config import ClinicsFileError, to_e164
 from bot.db.api_tokens import create_token
@@ -31,9 +35,9 @@ from bot.db.migrate import upgrade
 from bot.db.models import OUTAGE_MESSAGE_MAX
 from bot.db.session import DatabaseUnavailable
 from bot.outbox.store import waiting
-from bot.outbox.worker import QUEUE_NAME, DependenciesWorker, JobDependencies, schedule_drain
+from bot.outbox.worker import QUEUE_NAME, DependenciesWorker, JobDependencies, schedule_drain, schedule_purge
 from bot.settings import SettingsError
-from bot.state.masking import mask_number
+from bot.state.masking import mask_number, redact_logs
 from rdvbot.action_server import action_executor, serve_actions
 from rdvbot.call import SILENCE, SignedCallClient, run_call
 from rdvbot.chat import (
@@ -83,8 +87,9 @@ def main() -> None:
 
     Configured through environment variables: DATABASE_URL, REDIS_URL, TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, RDVBOT_CLINICS, RDVBOT_API_TOKEN, RDVBOT_ACTIONS_TOKEN, RDVBOT_SPOOL_DIR,
-    TWILIO_API_URL (see README).
+    RDVBOT_SECRET_KEY, RDVBOT_PROXY_HOPS, TWILIO_API_URL (see README).
     """
+    redact_logs()
 
 
 @main.command()
@@ -425,11 +430,37 @@ def worker() -> None:
         if services.redis is None:
             fail("the worker needs REDIS_URL (without Redis, `rdvbot serve` drains the outbox itself)")
         migrate_and_sync(services)
-        dependencies = JobDependencies(build_replayer(services, build_assistant(services)), services.redis)
+        dependencies = JobDependencies(
+            build_replayer(services, build_assistant(services)), services.redis, partial(purge_old_data, services)
+        )
         schedule_drain(services.redis, delay_s=0)
-        click.echo(f"rdvbot worker: queue {QUEUE_NAME}, draining the outbox", err=True)
+        schedule_purge(services.redis, delay=timedelta(0))
+        click.echo(f"rdvbot worker: queue {QUEUE_NAME}, draining the outbox, purging old data daily", err=True)
         # Jobs run in this process, with the replayer (flows, clinics, connections) built once above.
         DependenciesWorker([Queue(QUEUE_NAME, connection=services.redis)], dependencies).work(with_scheduler=True)
+
+
+def _age(text: str) -> timedelta:
+    """ "90d" or "36h" as a duration."""
+    found = re.fullmatch(r"(\d{1,5})([dh])", text.strip())
+    if found is None:
+        raise click.BadParameter(f'"{text}" is not an age such as 90d or 36h')
+    amount = int(found.group(1))
+    return timedelta(days=amount) if found.group(2) == "d" else timedelta(hours=amount)
+
+
+@main.command()
+@click.option(
+    "--older-than", "older_than", default="90d", show_default=True, help="Age past which data goes (90d, 36h)."
+)
+def purge(older_than: str) -> None:
+    """Delete conversation data older than that: processed webhooks and their answers, call outcomes, requests
+    long done, mirrored appointments, spooled messages set aside (the worker does it daily with 90d)."""
+    age = _age(older_than)
+    with wired() as services:
+        migrate_and_sync(services)
+        purged = purge_old_data(services, age)
+    click.echo(", ".join(f"{place}: {count}" for place, count in purged.items()))
 
 
 @main.group()

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.bootstrap import Services, bootstrap, build_assistant
 from bot.core.clock import utcnow
+from bot.state.masking import redact_logs
 from webhooks import api, health, sms, voice
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Without TWILIO_AUTH_TOKEN the app logs that signatures are not checked (under plain gunicorn, once per worker),
     unless `WARN_WITHOUT_TOKEN` is False: `rdvbot serve` has warned once already for all of its workers.
     """
+    redact_logs("gunicorn.error", "gunicorn.access")
     app = Flask(__name__)
     app.config.from_mapping(config or {})
     services: Services = app.config.get("SERVICES") or bootstrap()

@@ -81,6 +81,8 @@ class Database:
             # dropped fails its first statement instead, SQLAlchemy then discards the whole pool, and the turn's
             # first unit of work is retried once (`retry_on_stale_connection`).
             engine_options.setdefault("connect_args", {"connect_timeout": 5})
+        # An error names its statement but never the values bound to it (numbers, messages): logs are not for them.
+        engine_options.setdefault("hide_parameters", True)
         self.engine: Engine = create_engine(parsed, **engine_options)
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)

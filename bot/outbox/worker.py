@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,12 +32,19 @@ DRAIN_JOB_ID = "rdvbot-drain-outbox"
 QUIET_LOGGING_LEVEL = "WARNING"
 
 
+#: Once a day, old conversation data is deleted; one id, so that one purge is scheduled however many workers run.
+PURGE_JOB_ID = "rdvbot-purge"
+PURGE_INTERVAL = timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class JobDependencies:
     """What rdvbot's jobs work with, handed to each job by the worker that performs it."""
 
     replayer: Replayer
     redis: Redis
+    #: Deletes conversation data past its retention; how many rows and files went, by place.
+    purge: Callable[[], dict[str, int]]
 
 
 class JobWithDependencies(Job):
@@ -92,6 +100,22 @@ def schedule_drain(redis: Redis, delay_s: float = DRAIN_INTERVAL_S) -> None:
     """Schedule the drain job `delay_s` from now (again: the same job id replaces any earlier schedule)."""
     queue = Queue(QUEUE_NAME, connection=redis)
     queue.enqueue_in(timedelta(seconds=delay_s), drain_outbox, job_id=DRAIN_JOB_ID, result_ttl=60, failure_ttl=3600)
+
+
+def purge_old_data(dependencies: JobDependencies) -> dict[str, int]:
+    """RQ job: delete conversation data past its retention, then schedule tomorrow's purge."""
+    try:
+        purged = dependencies.purge()
+        log.info("purged old conversation data: %s", purged)
+        return purged
+    finally:
+        schedule_purge(dependencies.redis)
+
+
+def schedule_purge(redis: Redis, delay: timedelta = PURGE_INTERVAL) -> None:
+    """Schedule the purge job `delay` from now (the same job id replaces any earlier schedule)."""
+    queue = Queue(QUEUE_NAME, connection=redis)
+    queue.enqueue_in(delay, purge_old_data, job_id=PURGE_JOB_ID, result_ttl=86400, failure_ttl=86400)
 
 
 class DrainLoop(threading.Thread):

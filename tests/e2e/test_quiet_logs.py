@@ -139,7 +139,7 @@ def test_the_rq_worker_says_nothing_about_a_drain_that_had_nothing_to_do(
     caplog.set_level(logging.DEBUG, logger="bot")
     caplog.set_level(logging.INFO, logger="rq.worker")  # RQ's own default, restored afterwards
     queue.enqueue(drain_outbox, job_id=DRAIN_JOB_ID)
-    worker = DependenciesWorker([queue], JobDependencies(replayer, queue.connection))
+    worker = DependenciesWorker([queue], JobDependencies(replayer, queue.connection, purge=dict))
     assert worker.work(burst=True)
     next_drain = Queue(QUEUE_NAME, connection=queue.connection).scheduled_job_registry
     assert next_drain.get_job_ids() == [DRAIN_JOB_ID], "the drain ran, and scheduled the next one"
