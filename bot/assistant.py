@@ -24,7 +24,7 @@ from bot.core.vocabulary import Channel
 from bot.db.patients import patient_language, remember_language, set_opted_out
 from bot.db.session import Database, DatabaseUnavailable
 from bot.db.webhooks import claim, record_answer
-from bot.engine.conversation import Conversation
+from bot.engine.conversation import CALLER_VERIFIED_SLOT, Conversation
 from bot.engine.engine import CONVERSATION_TIMEOUT_S, Engine, FlowRuntimeError, TurnContext
 from bot.engine.flows import CodeNames
 from bot.engine.replies import BotTurn, Handoff, Reply
@@ -90,6 +90,8 @@ class Inbound:
     sid: str | None = None
     #: A call being answered: the caller is greeted, and what an earlier call left pending is dropped.
     starts_call: bool = False
+    #: The carrier vouched for the caller's number (STIR/SHAKEN attestation A): no code is needed in this call.
+    caller_attested: bool = False
 
 
 class Assistant:
@@ -291,6 +293,7 @@ class Assistant:
                 conversation.language = "en"
         if inbound.starts_call:
             conversation.forget_request()
+            conversation.slots[CALLER_VERIFIED_SLOT] = inbound.caller_attested  # each call proves itself anew
             conversation.first_words = True
             turn = BotTurn(
                 [self._say(conversation, context, "utter_greet", conversation.language)], language=conversation.language

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -23,7 +25,7 @@ from bot.booking.resilience import BackendChain, GuardedBackend, breaker_for
 from bot.booking.slot_supply import generate_slots
 from bot.booking.smart import NearbySource, SmartDirectory
 from bot.booking.sql import SqlScheduler
-from bot.channels.sms_sender import CappedSender, TwilioSender
+from bot.channels.sms_sender import CappedSender, SendFailed, TwilioSender
 from bot.clinics import calendar
 from bot.clinics.config import ClinicsFile, load_clinics
 from bot.core.clock import Clock, Monotonic, utcnow
@@ -52,6 +54,8 @@ from bot.state.store import StateStore
 
 #: How far ahead `rdvbot serve` and `seed-demo` keep slots generated.
 SLOT_HORIZON_DAYS = 21
+
+log = logging.getLogger(__name__)
 
 
 #: The flow names Python code refers to, checked when the flows load.
@@ -152,7 +156,25 @@ def action_dependencies(services: Services, clock: Clock = utcnow) -> ActionDepe
         keep_request=partial(outbox.keep, services.database),
         nearby=services.nearby,
         clock=clock,
+        send_text=text_sender(services),
     )
+
+
+def text_sender(services: Services) -> Callable[[str, str, str], bool] | None:
+    """Texts one message through Twilio (within the clinics' caps); False when it could not be handed over."""
+    sender = twilio_sender(services)
+    if sender is None:
+        return None
+
+    def send(from_number: str, to_number: str, body: str) -> bool:
+        try:
+            sender.send(from_number, to_number, body)
+        except SendFailed as failed:
+            log.warning("a text out of the conversation was not sent: %s", failed)
+            return False
+        return True
+
+    return send
 
 
 def build_engine(services: Services, clock: Clock = utcnow) -> Engine:

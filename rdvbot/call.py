@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from flask.testing import FlaskClient
 
 from rdvbot.chat import Answer, SignedWebhooks, Transport
+from webhooks.voice import ATTESTED
 
 CALL_PATH = "/twilio/voice"
 #: What the caller types to say nothing until the gather gives up.
@@ -53,17 +54,26 @@ class SignedCallClient:
     """Posts Twilio-shaped, correctly signed voice webhooks for one call and follows its gathers."""
 
     def __init__(
-        self, transport: Transport | FlaskClient, token: str, base_url: str, clinic_number: str, caller: str
+        self,
+        transport: Transport | FlaskClient,
+        token: str,
+        base_url: str,
+        clinic_number: str,
+        caller: str,
+        attestation: str | None = ATTESTED,
     ) -> None:
+        """`attestation`: the StirVerstat Twilio reports for the caller's number (A: the carrier vouches for it;
+        None: a caller whose number nobody vouched for, who is asked for a texted code)."""
         self.webhooks = SignedWebhooks(transport, token, base_url)
         self.clinic_number = clinic_number
         self.caller = caller
+        self.attestation = attestation
         self.call_sid = f"CA{uuid.uuid4().hex}"
         self.last: CallStep | None = None
 
     def dial(self) -> CallStep:
         """Place the call: the greeting."""
-        return self._post(CALL_PATH, {})
+        return self._post(CALL_PATH, {"StirVerstat": self.attestation} if self.attestation else {})
 
     def press(self, digits: str) -> CallStep:
         """Answer the current question with the keypad."""

@@ -35,6 +35,8 @@ bp.before_request(refuse_unsigned)
 TROUBLE = "Service momentanément indisponible. Appelez votre clinique. Urgence: 911. Santé: 811."
 #: Seconds of silence before the gather gives up, and of pause that ends a spoken answer ("auto": Twilio decides).
 GATHER_TIMEOUT_S, SPEECH_TIMEOUT = 6, "auto"
+#: The keys a one-time code takes (its digits; the caller may end sooner with #).
+CODE_KEYS = 6
 
 
 def twiml(answer: VoiceResponse) -> Response:
@@ -71,7 +73,9 @@ def render(turn: BotTurn, clinic: ClinicConfig, next_turn: int) -> VoiceResponse
         hints=said.hints,
         timeout=GATHER_TIMEOUT_S,
         speech_timeout=SPEECH_TIMEOUT,
-        num_digits=1,
+        # A code is keyed whole (ended by # or the timeout); any other answer is one key.
+        num_digits=CODE_KEYS if turn.expects is Expect.CODE else 1,
+        finish_on_key="#",
         action_on_empty_result=True,
     )
     gather.say(said.text, language=said.language_code, voice=said.voice)
@@ -84,6 +88,8 @@ CALL_STATUSES = frozenset({"queued", "ringing", "in-progress", "completed", "bus
 #: A longer duration is no call's (Twilio ends calls at 4 hours): not kept.
 LONGEST_CALL_S = 4 * 3600
 
+#: Twilio's StirVerstat when the carrier attests that the caller may use the number they present (level A).
+ATTESTED = "TN-Validation-Passed-A"
 #: What Twilio puts in From when the caller hides their number.
 _HIDDEN_CALLER = frozenset({"", "+266696687", "anonymous", "restricted", "unknown", "blocked", "private"})
 
@@ -129,7 +135,8 @@ def _answer(inbound: Inbound, next_turn: int) -> Response:
 def incoming_call() -> Response:
     """Answer a call: the clinic's greeting in French (9 for English), then listen."""
     clinic_number, patient, call_sid = _caller()
-    return _answer(Inbound(clinic_number, patient, "", Channel.VOICE, call_sid, starts_call=True), 1)
+    attested = field("StirVerstat") == ATTESTED
+    return _answer(Inbound(clinic_number, patient, "", Channel.VOICE, call_sid, True, attested), 1)
 
 
 @bp.post("/gather")

@@ -20,7 +20,7 @@ from bot.core.vocabulary import Channel
 from bot.core.wish import Wish
 from bot.engine.conversation import WISH_SLOT
 from bot.engine.flows import CodeNames
-from bot.sms.numbers import can_receive_texts
+from bot.sms.numbers import can_receive_texts, country_of
 
 NAMES_USED = CodeNames(
     __name__,
@@ -144,11 +144,18 @@ class ActionBookSlot(BotAction):
             dispatcher.utter_message(response="utter_too_many_bookings")
             return [SlotSet("booking_outcome", "failed")]
         events = _booking_outcome(dispatcher, lambda: scheduler.book(request), "utter_booked")
-        if request.channel is Channel.VOICE and events == BOOKED and can_receive_texts(request.patient_phone):
+        if request.channel is Channel.VOICE and events == BOOKED and may_confirm_by_text(clinic, tracker):
             # A caller has nothing written: the confirmation follows by text (the outbox sends it, within texting
             # hours and never to a number that opted out).
             self.keep_for_patient(tracker, "confirm", {"slot": chosen})
         return events
+
+
+def may_confirm_by_text(clinic: ClinicConfig, tracker: Tracker) -> bool:
+    """Whether a confirmation may be texted to this conversation's number: one that may be a mobile, in the clinic's
+    allowed countries (never a text to a number a caller only claimed abroad or on a landline)."""
+    number = patient_of(tracker)
+    return can_receive_texts(number) and country_of(number) in clinic.allowed_countries
 
 
 class ActionListAppointments(BotAction):
@@ -206,7 +213,8 @@ class ActionCancelAppointment(BotAction):
     action_name = "action_cancel_appointment"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        scheduler = self.booking_for(self.clinic_of(tracker))
+        clinic = self.clinic_of(tracker)
+        scheduler = self.booking_for(clinic)
         try:
             scheduler.cancel(
                 str(tracker.get_slot("chosen_appointment")),
@@ -219,6 +227,10 @@ class ActionCancelAppointment(BotAction):
             dispatcher.utter_message(response="utter_cancel_failed")
             return []
         dispatcher.utter_message(response="utter_cancelled")
+        chosen = _chosen(tracker, "chosen_appointment", "appointments")
+        if channel_of(tracker) is Channel.VOICE and chosen is not None and may_confirm_by_text(clinic, tracker):
+            # Cancelled by phone: the number that booked hears of it in writing too (a call may not be theirs).
+            self.keep_for_patient(tracker, "confirm_cancel", {"appointment": chosen})
         return []
 
 

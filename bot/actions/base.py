@@ -44,6 +44,9 @@ class ActionDependencies:
     nearby: Mapping[str, Sequence[NearbySource]] = field(default_factory=dict)
     #: The time when the tracker does not say (the engine always does; a Rasa server may not).
     clock: Clock = utcnow
+    #: Texts `body` from a clinic's number to a patient's, out of the conversation (a caller's one-time code); True
+    #: once handed to the provider. None where nothing can send texts (no Twilio credentials).
+    send_text: Callable[[str, str, str], bool] | None = None
 
 
 class BotAction(Action, ABC):  # type: ignore[misc]  # rasa-sdk ships no type hints

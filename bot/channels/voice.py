@@ -32,6 +32,10 @@ _HINTS = {
         "fr": ["demain", "matin", "après-midi", "soir", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "midi"],
         "en": ["tomorrow", "morning", "afternoon", "evening", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
     },
+    Expect.CODE: {
+        "fr": ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"],
+        "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    },
     Expect.NOTHING: {
         "fr": ["rendez-vous", "annuler", "déplacer", "quand", "English"],
         "en": ["appointment", "cancel", "move", "when", "français"],
@@ -53,6 +57,8 @@ def caller_words(digits: str, speech: str, expects: Expect, language: str) -> st
     """What the caller said, or what their key means, as words the understanding reads (empty: silence)."""
     if speech.strip():
         return speech.strip()
+    if expects is Expect.CODE:
+        return digits.strip().rstrip("#")
     key = digits.strip()[:1]
     if key == HUMAN_KEY:
         return _HUMAN_WORDS[language]

@@ -12,6 +12,8 @@ from bot.core.wish import Wish
 
 #: The slot holding what the patient wants (days, hours, whom), typed in the conversation.
 WISH_SLOT = "when"
+#: Whether this call proved it holds its number (a text always does); kept while the call lasts.
+CALLER_VERIFIED_SLOT = "caller_verified"
 
 
 @dataclass
@@ -44,9 +46,13 @@ class Conversation:
         return self.stack[-1] if self.stack else None
 
     def forget_request(self) -> None:
-        """Drop the current request (flows and slots); the language stays."""
+        """Drop the current request (flows and slots); the language stays, and so does a caller's proof that the
+        number is theirs (it holds for the whole call)."""
+        verified = self.slots.get(CALLER_VERIFIED_SLOT)
         self.stack.clear()
         self.slots.clear()
+        if verified:
+            self.slots[CALLER_VERIFIED_SLOT] = verified
         self.reprompts = 0
 
     def to_dict(self) -> dict[str, Any]:

@@ -59,8 +59,10 @@ NAMES_USED = CodeNames(
     ),
     triggers=(Intent.HELP, Intent.CANCEL),
 )
+#: How long a code keyed or said may be (shorter or longer is not an answer to "your code?").
+MIN_CODE_DIGITS, MAX_CODE_DIGITS = 4, 8
 #: What the patient is expected to answer, by the type of the slot the pending step collects.
-_EXPECTS = {"when": Expect.WHEN, "choice": Expect.PICK, "yes_no": Expect.YES_NO}
+_EXPECTS = {"when": Expect.WHEN, "choice": Expect.PICK, "yes_no": Expect.YES_NO, "code": Expect.CODE}
 
 
 class FlowRuntimeError(Exception):
@@ -329,6 +331,9 @@ class Engine:
             value = self._picked(slots.get(definition.options or "") or [], understanding, turn.context)
         elif definition.type == "when":
             value = self._when_answer(turn)
+        elif definition.type == "code":
+            digits = "".join(character for character in understanding.text if character.isdigit())
+            value = digits if MIN_CODE_DIGITS <= len(digits) <= MAX_CODE_DIGITS else None
         if value is None:
             return False
         slots[slot] = value

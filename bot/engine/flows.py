@@ -21,7 +21,7 @@ from bot.engine.conditions import Condition
 
 END = "END"
 M = TypeVar("M", bound=BaseModel)
-SlotType = Literal["when", "choice", "yes_no", "data"]
+SlotType = Literal["when", "choice", "yes_no", "code", "data"]
 PLACEHOLDERS = frozenset(
     {
         "clinic_name",

@@ -14,6 +14,8 @@ class Expect(StrEnum):
     WHEN = "when"
     PICK = "pick"
     YES_NO = "yes_no"
+    #: A one-time code: the keypad takes all its digits at once.
+    CODE = "code"
 
 
 class Handoff(StrEnum):

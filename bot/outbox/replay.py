@@ -70,6 +70,7 @@ NAMES_USED = CodeNames(
     __name__,
     responses=(
         "utter_booked_by_phone",
+        "utter_cancelled_by_phone",
         "utter_outbox_cancelled",
         "utter_outbox_cancel_failed",
         "utter_outbox_booked",
@@ -187,6 +188,10 @@ class Replayer:
         if kept.kind == "confirm":  # a booking made by phone: only the text is left to send
             slots = {"offered": [kept.request["slot"]], "chosen_slot": kept.request["slot"]["id"]}
             return "told", self._notice(clinic, kept, "utter_booked_by_phone", slots)
+        if kept.kind == "confirm_cancel":  # a cancellation made by phone, likewise
+            appointment = kept.request["appointment"]
+            slots = {"appointments": [appointment], "chosen_appointment": appointment["id"]}
+            return "told", self._notice(clinic, kept, "utter_cancelled_by_phone", slots)
         if self.booking_switched_off(clinic.id) is not None:
             return None  # staff still has online booking switched off
         chain = self.booking[clinic.id]

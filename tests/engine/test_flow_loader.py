@@ -69,7 +69,7 @@ def test_shipped_flows_load_with_one_flow_per_trigger() -> None:
             "cancel_appointment.yml",
             "collect: chosen_appointment",
             "collect: chosen_apointment",
-            'cancel_appointment.yml: flow cancel_appointment, step 2 (id choose): unknown slot "chosen_apointment"',
+            'cancel_appointment.yml: flow cancel_appointment, step 3 (id choose): unknown slot "chosen_apointment"',
         ),
         (
             "book_appointment.yml",

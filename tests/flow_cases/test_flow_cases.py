@@ -118,7 +118,12 @@ def test_flow_case(case: dict[str, Any], moment: Moment, tmp_path: Path) -> None
     assert number is not None
     turn = BotTurn()
     if channel is Channel.VOICE:
-        turn = assistant.answer(Inbound(number, PATIENT, "", channel, f"CA{uuid.uuid4().hex}", starts_call=True))
+        # The carrier vouches for the number unless the case says otherwise (tests/webhooks/test_voice_identity.py).
+        attested = case.get("attested", True)
+        call = Inbound(
+            number, PATIENT, "", channel, f"CA{uuid.uuid4().hex}", starts_call=True, caller_attested=attested
+        )
+        turn = assistant.answer(call)
     try:
         for index, step in enumerate(case["steps"], start=1):
             said = str(step["user"])
