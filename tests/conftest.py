@@ -26,6 +26,7 @@ from bot.db.migrate import upgrade
 from bot.db.session import Database
 from bot.settings import Settings, demo_clinics_file
 from bot.state.redis_store import redis_client
+from fakes.twilio_recorder import TwilioRecorder
 from rdvbot.chat import SignedSmsClient
 from tests.helpers import quiet_monday
 from webhooks import create_app
@@ -72,12 +73,37 @@ def redis_url() -> str:
     return REDIS_TEST_URL
 
 
+@pytest.fixture(scope="session", autouse=True)
+def product_keys_cleared() -> Iterator[None]:
+    """What the product itself keeps in the test Redis under its own prefix (rate-limit counters, conversations of
+    the processes end-to-end tests start) is cleared before and after the run: a day's counters must not carry over."""
+
+    def clear() -> None:
+        try:
+            client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+            for key in client.scan_iter(match="rdvbot:*"):
+                client.delete(key)
+        except redis.RedisError:
+            return  # no Redis here: the tests that need it skip (or fail under CI) on their own
+
+    clear()
+    yield
+    clear()
+
+
 @pytest.fixture
 def client(redis_url: str) -> Iterator[redis.Redis]:
     """The production client configuration, on the test Redis."""
     client = redis_client(redis_url)
     yield client
     client.close()
+
+
+@pytest.fixture
+def recorder() -> Iterator[TwilioRecorder]:
+    """A local server that answers as Twilio's REST API and records every message sent to it."""
+    with TwilioRecorder() as running:
+        yield running
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.booking.outage import SWITCH_CACHE_S, OutageSwitches, end_outage, start_outage
@@ -34,12 +33,6 @@ from tests.helpers import FakeClock, quiet_monday
 from webhooks import create_app
 
 CLINIC = "demo-plateau"
-
-
-@pytest.fixture
-def recorder() -> Iterator[TwilioRecorder]:
-    with TwilioRecorder() as running:
-        yield running
 
 
 def replayer(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,12 +13,6 @@ from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecor
 CLINIC_NUMBER = "+15145550100"
 PATIENT_NUMBER = "+15145550123"
 FRENCH_BODY = "Votre rendez-vous est réservé: mardi 8 déc. à 9 h 20"
-
-
-@pytest.fixture
-def recorder() -> Iterator[TwilioRecorder]:
-    with TwilioRecorder() as running:
-        yield running
 
 
 def sender_for(recorder: TwilioRecorder, *, auth_token: str = FAKE_AUTH_TOKEN, timeout_s: float = 5.0) -> SmsSender:

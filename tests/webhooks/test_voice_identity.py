@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from rasa_sdk import Tracker
 
+from bot.actions.appointments import may_confirm_by_text
 from bot.bootstrap import Services, build_replayer
 from bot.core.booking import BookingRequest, SlotSearch
 from bot.core.vocabulary import Channel
@@ -21,12 +22,6 @@ from webhooks import create_app
 
 CALLER = "+15145550181"
 ASKED = "c'est quand mon rendez-vous"
-
-
-@pytest.fixture
-def recorder() -> Iterator[TwilioRecorder]:
-    with TwilioRecorder() as running:
-        yield running
 
 
 @pytest.fixture
@@ -147,3 +142,16 @@ def test_a_cancellation_by_phone_is_confirmed_by_text_to_the_number_that_booked(
     assert build_replayer(texting_services, app.extensions["rdvbot.assistant"]).drain() == 1
     [text] = recorder.wait_for(1, timeout_s=2)
     assert text.to == CALLER and "annulé par téléphone" in text.body and "514-555-0199" in text.body
+
+
+@pytest.mark.parametrize(
+    ("number", "texted"),
+    [(CALLER, True), ("+33655550100", False), ("+442079460018", False), ("+18005550100", False)],
+    ids=["Québec mobile range", "French mobile", "UK landline", "toll-free"],
+)
+def test_a_confirmation_is_texted_only_to_a_number_in_the_allowed_countries_that_can_get_texts(
+    services: Services, number: str, texted: bool
+) -> None:
+    clinic = services.clinics.clinics[0]
+    tracker = Tracker(number, {}, {}, [], False, None, {}, None)
+    assert may_confirm_by_text(clinic, tracker) is texted
