@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import click
 from rq import Queue
 
+from bot.booking.appointment_import import import_csv
 from bot.booking.outage import end_outage, start_outage
 from bot.booking.slot_supply import generate_slots, import_slots
 from bot.bootstrap import (
@@ -30,6 +31,7 @@ from bot.bootstrap import (
     purge_old_data,
 )
 from bot.clinics.config import ClinicsFileError, to_e164
+from bot.core.clock import utcnow
 from bot.db.api_tokens import create_token
 from bot.db.migrate import upgrade
 from bot.db.models import OUTAGE_MESSAGE_MAX
@@ -337,6 +339,42 @@ def slots_import(csv_file: Path) -> None:
     for line, message in report.errors:
         click.echo(f"{csv_file}:{line}: {message}", err=True)
     click.echo(f"{report.added} slots added, {report.unchanged} already there, {len(report.errors)} rows refused")
+    if report.errors:
+        sys.exit(1)
+
+
+@main.group()
+def remind() -> None:
+    """Reminder texts of appointments: the clinic's own appointments loaded for them."""
+
+
+@remind.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def remind_import(csv_file: Path) -> None:
+    """Load appointments from a CSV file with columns clinic,external_id,patient_phone,practitioner,start,minutes
+    (and optional language, status) and plan their reminders.
+
+    Loading the same (clinic, external_id) again updates it: a new time re-plans its reminders; minutes 0 or status
+    cancelled cancels it and withdraws them. START is as for `slots import`. Bad rows are reported as FILE:LINE: reason
+    and skipped; good rows are kept. Exit status 1 when any row was refused.
+    """
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{csv_file}: not UTF-8 text")
+    with wired() as services:
+        migrate_and_sync(services)
+        rows = max(text.count("\n") - 1, 0)
+        with click.progressbar(
+            length=rows, label="appointments", file=sys.stderr, hidden=not sys.stderr.isatty()
+        ) as bar:
+            report = import_csv(services.database, services.clinics, text, utcnow(), lambda: bar.update(1))
+    for line, message in report.errors:
+        click.echo(f"{csv_file}:{line}: {message}", err=True)
+    click.echo(
+        f"{report.added} appointments added, {report.changed} changed, {report.cancelled} cancelled, "
+        f"{report.unchanged} unchanged, {len(report.errors)} rows refused"
+    )
     if report.errors:
         sys.exit(1)
 

@@ -6,20 +6,26 @@ from __future__ import annotations
 
 import hmac
 import logging
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from bot.booking.appointment_import import import_appointments
 from bot.booking.outage import end_outage, outage_of, start_outage
+from bot.core.clock import utcnow
 from bot.db.api_tokens import clinic_of_token
+from bot.db.reminders import appointments_on
 from bot.db.session import DatabaseUnavailable
 from bot.outbox.store import waiting
 from webhooks.services import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+#: Appointments one POST may load (a large clinic's week; bigger imports go through `rdvbot remind import`).
+MAX_ROWS = 5000
 #: Stands for "every clinic": what the operator's token opens.
 EVERY_CLINIC = "*"
 Refusal = tuple[Response, int] | tuple[Response, int, dict[str, str]]
@@ -50,6 +56,15 @@ def require_token() -> Refusal | None:
     if opened != EVERY_CLINIC and asked != opened:
         return jsonify(error="this token is for another clinic"), 403
     return None
+
+
+def _json_list() -> list[Any] | None:
+    """The body as a JSON list of at most MAX_ROWS items; None for anything else."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return body if isinstance(body, list) and len(body) <= MAX_ROWS else None
 
 
 def _json_object() -> dict[str, Any] | None:
@@ -109,6 +124,67 @@ def delete_outage(clinic_id: str) -> Response:
     _known_clinic(clinic_id)
     end_outage(services().database, clinic_id)
     return jsonify(_outage_json(clinic_id))
+
+
+@bp.post("/clinics/<clinic_id>/appointments")
+def post_appointments(clinic_id: str) -> Response | tuple[Response, int]:
+    """Load the clinic's appointments for their reminders: a JSON list of rows with `rdvbot remind import`'s fields."""
+    _known_clinic(clinic_id)
+    rows = _json_list()
+    if rows is None:
+        return jsonify(error=f"the body must be a JSON list of at most {MAX_ROWS} appointments (objects)"), 400
+    fields = [{**row, "clinic": row.get("clinic", clinic_id)} if isinstance(row, dict) else {} for row in rows]
+    wrong_clinic = [n for n, row in enumerate(fields) if row.get("clinic") != clinic_id]
+    report = import_appointments(
+        services().database,
+        services().clinics,
+        ((n, row) for n, row in enumerate(fields) if n not in wrong_clinic),
+        utcnow(),
+    )
+    errors = sorted(report.errors + [(n, f"clinic must be {clinic_id}, as in the path") for n in wrong_clinic])
+    return jsonify(
+        added=report.added,
+        changed=report.changed,
+        cancelled=report.cancelled,
+        unchanged=report.unchanged,
+        errors=[{"index": n, "error": reason} for n, reason in errors],
+    )
+
+
+@bp.get("/clinics/<clinic_id>/appointments")
+def get_appointments(clinic_id: str) -> Response | tuple[Response, int]:
+    """The clinic's appointments of `?date=YYYY-MM-DD`, each with its status and its reminders."""
+    _known_clinic(clinic_id)
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return jsonify(error="date=YYYY-MM-DD is required"), 400
+    clinic = services().clinics.by_id(clinic_id)
+    assert clinic is not None
+    return jsonify(
+        clinic=clinic_id,
+        date=day.isoformat(),
+        appointments=[
+            {
+                "external_id": a.external_id,
+                "status": a.status,
+                "start": a.start_at.astimezone(clinic.zone).isoformat(),
+                "minutes": a.minutes,
+                "practitioner": a.practitioner,
+                "patient_phone": a.patient_phone,
+                "reminders": [
+                    {
+                        "hours_before": r.hours_before,
+                        "due": r.due_at.astimezone(clinic.zone).isoformat(),
+                        "status": str(r.status),
+                        "error_code": r.error_code,
+                    }
+                    for r in a.reminders
+                ],
+            }
+            for a in appointments_on(services().database, clinic, day)
+        ],
+    )
 
 
 @bp.get("/clinics/<clinic_id>/outbox")

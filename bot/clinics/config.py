@@ -219,7 +219,7 @@ class QuietHours(Strict):
 class ReminderPolicy(Strict):
     """How long before an appointment reminders go out, and when texting is allowed."""
 
-    before_hours: list[int] = Field(default_factory=lambda: [48, 24])
+    before_hours: list[int] = Field(default_factory=lambda: [72, 24])
     quiet_hours: QuietHours = QuietHours()
 
     @field_validator("before_hours")

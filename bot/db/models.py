@@ -331,3 +331,43 @@ class ApiToken(Base):
     clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReminderStatus(StrEnum):
+    """Where one reminder text stands; it only moves forward (planned → sent → delivered → answered)."""
+
+    PLANNED = "planned"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    ANSWERED = "answered"
+    FAILED = "failed"
+    #: The visit moved or was cancelled before it went: never sent.
+    WITHDRAWN = "withdrawn"
+    #: Its moment passed while nothing ran, too close to the visit to be sent late.
+    SKIPPED = "skipped"
+
+
+class Reminder(Base):
+    """One reminder text of an appointment at one moment of the clinic's policy (72 h, 24 h…) for one visit time:
+    at most one such row, so at most one such text."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "hours_before", "visit_at"),
+        Index(None, "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"))
+    hours_before: Mapped[int]
+    #: The visit time this reminder was planned for (a moved visit gets reminders of its own).
+    visit_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[ReminderStatus] = mapped_column(
+        _string_enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PLANNED
+    )
+    message_sid: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[int | None]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

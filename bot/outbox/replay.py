@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from bot.booking.port import BookingBackend
 from bot.channels.sms import sms_text
 from bot.channels.sms_sender import SendFailed, SmsSender
 from bot.clinics.config import ClinicConfig, ClinicsFile
+from bot.clinics.texting import may_text_at, next_texting_start
 from bot.core.booking import (
     AppointmentNotFound,
     BookingError,
@@ -316,8 +317,8 @@ class Replayer:
             store.notified(database, kept.id, self.worker)
             return
         now = self.clock()
-        if not _texting_allowed(clinic, now):
-            store.release(database, kept.id, self.worker, until=_texting_starts(clinic, now))
+        if not may_text_at(clinic, now):
+            store.release(database, kept.id, self.worker, until=next_texting_start(clinic, now))
             return
         if self.sender is None:
             if self._warned.first((kept.id, "no sender")):
@@ -340,26 +341,6 @@ class Replayer:
     def _opted_out(self, phone: str) -> bool:
         with self.database.autocommit.connect() as connection:
             return connection.scalar(select(Patient.opted_out_at).where(Patient.phone == phone)) is not None
-
-
-def _texting_hours(clinic: ClinicConfig, day: date) -> tuple[datetime, datetime]:
-    """When the clinic may text patients on `day` (its reminders' quiet hours), as local datetimes."""
-    hours = clinic.reminders.quiet_hours
-    allowed = hours.weekends if day.weekday() >= 5 else hours.weekdays
-    return datetime.combine(day, allowed.start, clinic.zone), datetime.combine(day, allowed.end, clinic.zone)
-
-
-def _texting_allowed(clinic: ClinicConfig, now: datetime) -> bool:
-    """Whether the clinic's texting hours allow a text now."""
-    start, end = _texting_hours(clinic, now.astimezone(clinic.zone).date())
-    return start <= now < end
-
-
-def _texting_starts(clinic: ClinicConfig, now: datetime) -> datetime:
-    """The next time the clinic may text, from `now` (outside its texting hours)."""
-    today = now.astimezone(clinic.zone).date()
-    start, _ = _texting_hours(clinic, today)
-    return start if now < start else _texting_hours(clinic, today + timedelta(days=1))[0]
 
 
 def _picking(engine: Engine, flow: str, language: str, slots: dict[str, Any], now: datetime) -> dict[str, Any]:

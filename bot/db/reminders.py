@@ -1,0 +1,125 @@
+"""An appointment's reminder texts as rows: planned from the clinic's policy when the appointment is made or moved,
+withdrawn (never deleted) when it is moved or cancelled, in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.clinics.config import ClinicConfig
+from bot.clinics.reminders import reminder_times
+from bot.db.models import Appointment, Patient, Practitioner, Reminder, ReminderStatus
+from bot.db.session import Database
+
+#: A reminder whose moment passed while nothing ran is still sent late while the visit is further away than this.
+LATE_REMINDER_MARGIN = timedelta(hours=12)
+
+
+def plan_reminders(
+    session: Session, appointment: Appointment, clinic: ClinicConfig, language: str, now: datetime
+) -> None:
+    """Plan the appointment's reminders for its current time. Of the moments already past, only the latest is kept,
+    to go at once, and only while the visit is more than `LATE_REMINDER_MARGIN` away; the others are skipped. A
+    moment planned before for this very time (withdrawn by a move there and back) is planned again."""
+    planned = reminder_times(clinic, appointment.start_at)
+    missed = [reminder for reminder in planned if reminder.due_at <= now]
+    late = missed[-1] if missed and appointment.start_at - now > LATE_REMINDER_MARGIN else None
+    existing = {
+        row.hours_before: row
+        for row in session.scalars(
+            select(Reminder).where(Reminder.appointment_id == appointment.id, Reminder.visit_at == appointment.start_at)
+        )
+    }
+    for reminder in planned:
+        status = ReminderStatus.SKIPPED if reminder.due_at <= now and reminder is not late else ReminderStatus.PLANNED
+        row = existing.get(reminder.hours_before)
+        if row is None:
+            session.add(
+                Reminder(
+                    appointment_id=appointment.id,
+                    hours_before=reminder.hours_before,
+                    visit_at=appointment.start_at,
+                    due_at=reminder.due_at,
+                    language=language,
+                    status=status,
+                )
+            )
+        elif row.status is ReminderStatus.WITHDRAWN:
+            row.status, row.due_at, row.language = status, reminder.due_at, language
+
+
+def withdraw_reminders(session: Session, appointment_id: int) -> int:
+    """Withdraw the appointment's reminders not sent yet; how many."""
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.appointment_id == appointment_id, Reminder.status == ReminderStatus.PLANNED)
+        .values(status=ReminderStatus.WITHDRAWN)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    """One reminder as the clinic sees it."""
+
+    hours_before: int
+    due_at: datetime
+    status: ReminderStatus
+    error_code: int | None
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    """One appointment of a day as the clinic sees it, with its reminders for its current time."""
+
+    external_id: str | None
+    status: str
+    start_at: datetime
+    minutes: int
+    practitioner: str
+    patient_phone: str
+    reminders: list[ReminderView]
+
+
+def appointments_on(database: Database, clinic: ClinicConfig, day: date) -> list[AppointmentView]:
+    """The clinic's appointments starting on `day` (its local date), earliest first, cancelled ones included."""
+    start = datetime.combine(day, time(0), clinic.zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), clinic.zone)
+    with database.reading() as session:
+        rows = session.execute(
+            select(Appointment, Practitioner.key, Patient.phone)
+            .join(Practitioner, Practitioner.id == Appointment.practitioner_id)
+            .join(Patient, Patient.id == Appointment.patient_id)
+            .where(Appointment.clinic_id == clinic.id, Appointment.start_at >= start, Appointment.start_at < end)
+            .order_by(Appointment.start_at, Appointment.id)
+        ).all()
+        ids = [appointment.id for appointment, _, _ in rows]
+        by_appointment: dict[int, list[ReminderView]] = {}
+        for reminder in session.scalars(
+            select(Reminder).where(Reminder.appointment_id.in_(ids)).order_by(Reminder.due_at)
+        ):
+            by_appointment.setdefault(reminder.appointment_id, []).append(
+                ReminderView(reminder.hours_before, reminder.due_at, reminder.status, reminder.error_code)
+            )
+        return [
+            AppointmentView(
+                external_id=_clinic_external_id(appointment.external_id, clinic.id),
+                status=str(appointment.status),
+                start_at=appointment.start_at,
+                minutes=int((appointment.end_at - appointment.start_at).total_seconds() // 60),
+                practitioner=key,
+                patient_phone=phone,
+                reminders=[
+                    r for r in by_appointment.get(appointment.id, []) if r.status is not ReminderStatus.WITHDRAWN
+                ],
+            )
+            for appointment, key, phone in rows
+        ]
+
+
+def _clinic_external_id(stored: str | None, clinic_id: str) -> str | None:
+    """The clinic's own id of an imported appointment ("A-17"), stored as "clinic:A-17"."""
+    return stored.removeprefix(f"{clinic_id}:") if stored else None
