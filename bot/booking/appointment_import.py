@@ -176,7 +176,7 @@ def _store(session: Session, row: AppointmentRow, practitioner_id: int, now: dat
         )
         session.add(appointment)
         session.flush()
-        plan_reminders(session, appointment, row.clinic, row.language, now)
+        plan_reminders(session.connection(), appointment.id, row.start, row.clinic, row.language, now)
         report.added += 1
         return
     if row.cancelled:
@@ -184,7 +184,7 @@ def _store(session: Session, row: AppointmentRow, practitioner_id: int, now: dat
             report.unchanged += 1
             return
         existing.status = AppointmentStatus.CANCELLED
-        withdraw_reminders(session, existing.id)
+        withdraw_reminders(session.connection(), existing.id)
         report.cancelled += 1
         return
     same = (existing.start_at, existing.end_at, existing.practitioner_id, existing.patient_id) == (
@@ -196,7 +196,7 @@ def _store(session: Session, row: AppointmentRow, practitioner_id: int, now: dat
     if same and existing.status is not AppointmentStatus.CANCELLED:
         report.unchanged += 1
         return
-    withdraw_reminders(session, existing.id)
+    withdraw_reminders(session.connection(), existing.id)
     existing.start_at, existing.end_at, existing.practitioner_id, existing.patient_id = (
         row.start,
         end,
@@ -206,5 +206,5 @@ def _store(session: Session, row: AppointmentRow, practitioner_id: int, now: dat
     if existing.status is AppointmentStatus.CANCELLED:
         existing.status = AppointmentStatus.BOOKED
     session.flush()
-    plan_reminders(session, existing, row.clinic, row.language, now)
+    plan_reminders(session.connection(), existing.id, row.start, row.clinic, row.language, now)
     report.changed += 1

@@ -26,10 +26,11 @@ from bot.core.booking import (
     SlotSearch,
     SlotTaken,
 )
-from bot.core.clock import utcnow
+from bot.core.clock import Clock, utcnow
 from bot.core.vocabulary import LIVE_STATUSES, AppointmentStatus, Channel
 from bot.db.models import Appointment, AppointmentEvent, AppointmentType, Patient, Practitioner, Slot, is_live
-from bot.db.patients import patient_id
+from bot.db.patients import patient_id, patient_language
+from bot.db.reminders import plan_reminders, withdraw_reminders
 from bot.db.session import Database, DatabaseUnavailable
 
 #: A row of any shape: these rows are read by column name.
@@ -208,9 +209,11 @@ class SqlScheduler:
 
     name = "sql"
 
-    def __init__(self, database: Database, clinics: ClinicsFile) -> None:
+    def __init__(self, database: Database, clinics: ClinicsFile, clock: Clock = utcnow) -> None:
+        """`clock` tells which of a new appointment's reminders are already past."""
         self.database = database
         self.clinics = clinics
+        self.clock = clock
 
     def probe(self) -> None:
         """Raise `BackendFailure` unless the database answers."""
@@ -264,6 +267,7 @@ class SqlScheduler:
                     type_id = connection.scalar(_TYPE_ID, {"clinic": slot.clinic_id, "type": request.appointment_type})
                 booked = _insert_appointment(connection, slot, request.patient_phone, request.channel, type_id)
                 _record(connection, booked.id, "booked", None, booked.status, request.channel)
+                self._plan_reminders(connection, booked)
                 return _view(booked)
         except IntegrityError:
             # A concurrent booking won the race for the partial unique index on live appointments.
@@ -276,6 +280,7 @@ class SqlScheduler:
             if appointment.status == AppointmentStatus.CANCELLED:
                 return _view(appointment)
             _set_status(connection, appointment.id, AppointmentStatus.CANCELLED)
+            withdraw_reminders(connection, appointment.id)
             _record(connection, appointment.id, "cancelled", appointment.status, AppointmentStatus.CANCELLED, channel)
             return _view(connection.execute(_BY_ID, {"appointment": appointment.id}).one())
 
@@ -292,15 +297,24 @@ class SqlScheduler:
                 if old.slot_id == slot_id:
                     return _view(old)
                 _set_status(connection, old.id, AppointmentStatus.CANCELLED)
+                withdraw_reminders(connection, old.id)
                 new = _insert_appointment(
                     connection, _free_slot(connection, slot_id), old.phone, channel, old.appointment_type_id
                 )
+                self._plan_reminders(connection, new)
                 cancelled = AppointmentStatus.CANCELLED
                 _record(connection, old.id, "rescheduled_from", old.status, cancelled, channel, related_id=new.id)
                 _record(connection, new.id, "rescheduled_to", None, new.status, channel, related_id=old.id)
                 return _view(new)
         except IntegrityError:
             raise SlotTaken(f"slot {slot_id} was just taken") from None
+
+    def _plan_reminders(self, connection: Connection, booked: AnyRow) -> None:
+        """The new appointment's reminders, in the patient's language, in its booking's transaction."""
+        clinic = self.clinics.by_id(booked.clinic_id)
+        if clinic is not None:
+            language = patient_language(connection, booked.phone) or "fr"
+            plan_reminders(connection, booked.id, booked.start_at, clinic, language, self.clock())
 
     def appointments_for(self, clinic_id: str, patient_phone: str, *, after: datetime) -> list[BookedAppointment]:
         """The patient's live appointments at this clinic that end after `after`."""

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select, update
 
 from bot.clinics.config import ClinicConfig
 from bot.clinics.reminders import reminder_times
+from bot.db.inserts import insert_ignoring_conflicts
 from bot.db.models import Appointment, Patient, Practitioner, Reminder, ReminderStatus
 from bot.db.session import Database
 
@@ -19,46 +19,50 @@ LATE_REMINDER_MARGIN = timedelta(hours=12)
 
 
 def plan_reminders(
-    session: Session, appointment: Appointment, clinic: ClinicConfig, language: str, now: datetime
+    connection: Connection, appointment_id: int, visit_at: datetime, clinic: ClinicConfig, language: str, now: datetime
 ) -> None:
-    """Plan the appointment's reminders for its current time. Of the moments already past, only the latest is kept,
-    to go at once, and only while the visit is more than `LATE_REMINDER_MARGIN` away; the others are skipped. A
-    moment planned before for this very time (withdrawn by a move there and back) is planned again."""
-    planned = reminder_times(clinic, appointment.start_at)
+    """Plan the reminders of the appointment for its visit at `visit_at`. Of the moments already past, only the
+    latest is kept, to go at once, and only while the visit is more than `LATE_REMINDER_MARGIN` away; the others are
+    skipped. A moment planned before for this very time (withdrawn by a move there and back) is planned again."""
+    planned = reminder_times(clinic, visit_at)
     missed = [reminder for reminder in planned if reminder.due_at <= now]
-    late = missed[-1] if missed and appointment.start_at - now > LATE_REMINDER_MARGIN else None
-    existing = {
-        row.hours_before: row
-        for row in session.scalars(
-            select(Reminder).where(Reminder.appointment_id == appointment.id, Reminder.visit_at == appointment.start_at)
-        )
-    }
-    for reminder in planned:
-        status = ReminderStatus.SKIPPED if reminder.due_at <= now and reminder is not late else ReminderStatus.PLANNED
-        row = existing.get(reminder.hours_before)
-        if row is None:
-            session.add(
-                Reminder(
-                    appointment_id=appointment.id,
-                    hours_before=reminder.hours_before,
-                    visit_at=appointment.start_at,
-                    due_at=reminder.due_at,
-                    language=language,
-                    status=status,
-                )
+    late = missed[-1] if missed and visit_at - now > LATE_REMINDER_MARGIN else None
+    rows = [
+        {
+            "appointment_id": appointment_id,
+            "hours_before": reminder.hours_before,
+            "visit_at": visit_at,
+            "due_at": reminder.due_at,
+            "language": language,
+            "status": ReminderStatus.SKIPPED
+            if reminder.due_at <= now and reminder is not late
+            else ReminderStatus.PLANNED,
+        }
+        for reminder in planned
+    ]
+    if insert_ignoring_conflicts(connection, Reminder, rows) == len(rows):
+        return
+    for row in rows:  # some were planned before for this time: those withdrawn since come back
+        connection.execute(
+            update(Reminder)
+            .where(
+                Reminder.appointment_id == appointment_id,
+                Reminder.hours_before == row["hours_before"],
+                Reminder.visit_at == visit_at,
+                Reminder.status == ReminderStatus.WITHDRAWN,
             )
-        elif row.status is ReminderStatus.WITHDRAWN:
-            row.status, row.due_at, row.language = status, reminder.due_at, language
+            .values(status=row["status"], due_at=row["due_at"], language=language)
+        )
 
 
-def withdraw_reminders(session: Session, appointment_id: int) -> int:
+def withdraw_reminders(connection: Connection, appointment_id: int) -> int:
     """Withdraw the appointment's reminders not sent yet; how many."""
-    result = session.execute(
+    result = connection.execute(
         update(Reminder)
         .where(Reminder.appointment_id == appointment_id, Reminder.status == ReminderStatus.PLANNED)
         .values(status=ReminderStatus.WITHDRAWN)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)
 
 
 @dataclass(frozen=True)
