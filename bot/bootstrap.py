@@ -42,6 +42,8 @@ from bot.engine.flows import CodeNames, load_flow_book
 from bot.nlu import Intent, warm_up
 from bot.outbox import store as outbox
 from bot.outbox.pace import LocalTokenBucket, Pace, RedisTokenBucket
+from bot.outbox.reminders import NAMES_USED as REMINDERS_NAMES_USED
+from bot.outbox.reminders import ReminderSender
 from bot.outbox.replay import NAMES_USED as REPLAYER_NAMES_USED
 from bot.outbox.replay import Replayer
 from bot.settings import Settings
@@ -64,6 +66,7 @@ FLOW_NAMES_USED: tuple[CodeNames, ...] = (
     *ACTIONS_NAMES_USED,
     ASSISTANT_NAMES_USED,
     REPLAYER_NAMES_USED,
+    REMINDERS_NAMES_USED,
 )
 
 #: What the built-in scheduler raises when its database fails (rather than refusing the request).
@@ -213,14 +216,19 @@ def twilio_sender(services: Services) -> CappedSender | None:
     return CappedSender(twilio, services.clinics, services.limits, ever_booked_at)
 
 
-def build_replayer(services: Services, assistant: Assistant) -> Replayer:
-    """The outbox's replayer: texts through Twilio when credentials are set, paced through Redis when there is one
-    (every worker shares each back-end's rate), else in this process."""
+def paces(services: Services) -> Callable[[float], Pace]:
+    """Token buckets for a rate per second: through Redis when there is one (every worker shares each key's rate),
+    else in this process."""
     redis = services.redis
 
     def pace_at(rate_per_s: float) -> Pace:
         return RedisTokenBucket(redis, rate_per_s) if redis is not None else LocalTokenBucket(rate_per_s)
 
+    return pace_at
+
+
+def build_replayer(services: Services, assistant: Assistant) -> Replayer:
+    """The outbox's replayer: texts through Twilio when credentials are set, paced by `paces`."""
     return Replayer(
         services.clinics,
         services.database,
@@ -229,7 +237,19 @@ def build_replayer(services: Services, assistant: Assistant) -> Replayer:
         assistant.engine,
         services.store,
         twilio_sender(services),
-        pace_at,
+        paces(services),
+        clock=assistant.clock,
+    )
+
+
+def build_reminder_sender(services: Services, assistant: Assistant) -> ReminderSender:
+    """The reminders' sender: texts through Twilio when credentials are set, each clinic number paced by `paces`."""
+    return ReminderSender(
+        services.clinics,
+        services.database,
+        assistant.engine,
+        twilio_sender(services),
+        paces(services),
         clock=assistant.clock,
     )
 

@@ -25,6 +25,7 @@ from bot.bootstrap import (
     action_dependencies,
     bootstrap,
     build_assistant,
+    build_reminder_sender,
     build_replayer,
     migrate_and_sync,
     prepare_database,
@@ -379,6 +380,15 @@ def remind_import(csv_file: Path) -> None:
         sys.exit(1)
 
 
+@remind.command("send-due")
+def remind_send_due() -> None:
+    """Send the reminders that are due now, once (the worker does it every few seconds)."""
+    with wired() as services:
+        migrate_and_sync(services)
+        handled = build_reminder_sender(services, build_assistant(services)).send_due()
+    click.echo(f"{handled} reminders handled (sent, put off to texting hours, or skipped)")
+
+
 @main.group("api-token")
 def api_token() -> None:
     """Clinic API tokens: each opens the API for one clinic only."""
@@ -468,8 +478,12 @@ def worker() -> None:
         if services.redis is None:
             fail("the worker needs REDIS_URL (without Redis, `rdvbot serve` drains the outbox itself)")
         migrate_and_sync(services)
+        assistant = build_assistant(services)
         dependencies = JobDependencies(
-            build_replayer(services, build_assistant(services)), services.redis, partial(purge_old_data, services)
+            build_replayer(services, assistant),
+            services.redis,
+            build_reminder_sender(services, assistant),
+            partial(purge_old_data, services),
         )
         schedule_drain(services.redis, delay_s=0)
         schedule_purge(services.redis, delay=timedelta(0))

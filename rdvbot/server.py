@@ -8,7 +8,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from bot.bootstrap import build_replayer
+from bot.bootstrap import build_reminder_sender, build_replayer
 from bot.outbox.worker import DrainLoop
 from webhooks import create_app
 from webhooks.asgi import WholeRequests, served
@@ -47,7 +47,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         services = app.extensions["rdvbot"]
         if services.redis is None:
             # One process and no `rdvbot worker` to share jobs with: this process drains the outbox itself.
-            DrainLoop(build_replayer(services, app.extensions["rdvbot.assistant"])).start()
+            assistant = app.extensions["rdvbot.assistant"]
+            DrainLoop(build_replayer(services, assistant), build_reminder_sender(services, assistant)).start()
         return served(app, self.threads)
 
 

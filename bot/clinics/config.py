@@ -221,6 +221,8 @@ class ReminderPolicy(Strict):
 
     before_hours: list[int] = Field(default_factory=lambda: [72, 24])
     quiet_hours: QuietHours = QuietHours()
+    #: SMS segments per second the clinic's number may send (1 for a long code; more for a toll-free or short code).
+    sender_mps: float = Field(default=1.0, gt=0, le=100)
 
     @field_validator("before_hours")
     @classmethod

@@ -337,6 +337,8 @@ class ReminderStatus(StrEnum):
     """Where one reminder text stands; it only moves forward (planned → sent → delivered → answered)."""
 
     PLANNED = "planned"
+    #: Claimed by one sender, whose text is being handed to Twilio.
+    SENDING = "sending"
     SENT = "sent"
     DELIVERED = "delivered"
     ANSWERED = "answered"
@@ -367,6 +369,9 @@ class Reminder(Base):
     status: Mapped[ReminderStatus] = mapped_column(
         _string_enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PLANNED
     )
+    #: Which sender claimed it, and when: exactly one does.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
     message_sid: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[int | None]
     sent_at: Mapped[datetime | None]

@@ -127,3 +127,91 @@ def appointments_on(database: Database, clinic: ClinicConfig, day: date) -> list
 def _clinic_external_id(stored: str | None, clinic_id: str) -> str | None:
     """The clinic's own id of an imported appointment ("A-17"), stored as "clinic:A-17"."""
     return stored.removeprefix(f"{clinic_id}:") if stored else None
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder claimed for sending, with what its text needs."""
+
+    id: int
+    hours_before: int
+    language: str
+    clinic_id: str
+    patient_phone: str
+    practitioner: str
+    visit_at: datetime
+    due_at: datetime
+
+
+_CLAIMED_COLUMNS = (
+    Reminder.id,
+    Reminder.hours_before,
+    Reminder.language,
+    Appointment.clinic_id,
+    Patient.phone,
+    Practitioner.key,
+    Reminder.visit_at,
+    Reminder.due_at,
+)
+
+
+def has_due_reminder(database: Database, now: datetime) -> bool:
+    """Whether any planned reminder is due."""
+    due = select(Reminder.id).where(Reminder.status == ReminderStatus.PLANNED, Reminder.due_at <= now).limit(1)
+    with database.autocommit.connect() as connection:
+        return connection.scalar(due) is not None
+
+
+def claim_due_reminder(database: Database, worker: str, now: datetime) -> DueReminder | None:
+    """Claim the earliest planned reminder that is due, for `worker` alone (committed before its text goes, so that
+    no other sender takes it); None when none is due."""
+    due = select(Reminder.id).where(Reminder.status == ReminderStatus.PLANNED, Reminder.due_at <= now)
+    earliest = due.order_by(Reminder.due_at, Reminder.id).limit(1)
+    if database.engine.dialect.name == "postgresql":
+        earliest = earliest.with_for_update(skip_locked=True)  # concurrent senders skip the row being claimed
+    claim = (
+        update(Reminder)
+        .where(Reminder.id == earliest.scalar_subquery(), Reminder.status == ReminderStatus.PLANNED)
+        .values(status=ReminderStatus.SENDING, claimed_by=worker, claimed_at=now)
+        .returning(Reminder.id)
+    )
+    with database.engine.begin() as connection:
+        claimed = connection.scalar(claim)
+        if claimed is None:
+            return None
+        row = connection.execute(
+            select(*_CLAIMED_COLUMNS)
+            .join(Appointment, Appointment.id == Reminder.appointment_id)
+            .join(Patient, Patient.id == Appointment.patient_id)
+            .join(Practitioner, Practitioner.id == Appointment.practitioner_id)
+            .where(Reminder.id == claimed)
+        ).one()
+    return DueReminder(*row)
+
+
+def settle_reminder(
+    database: Database,
+    reminder_id: int,
+    worker: str,
+    status: ReminderStatus,
+    *,
+    message_sid: str | None = None,
+    error_code: int | None = None,
+    due_at: datetime | None = None,
+    now: datetime,
+) -> None:
+    """Record how a claimed reminder ended (sent with its sid, failed with its code, skipped), or give it back
+    (planned, due again at `due_at` when given) when it cannot go now."""
+    values: dict[str, object] = {"status": status, "claimed_by": None}
+    if due_at is not None:
+        values["due_at"] = due_at
+    if status is ReminderStatus.SENT:
+        values |= {"message_sid": message_sid, "sent_at": now}
+    if error_code is not None:
+        values["error_code"] = error_code
+    with database.engine.begin() as connection:
+        connection.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.claimed_by == worker, Reminder.status == ReminderStatus.SENDING)
+            .values(**values)
+        )

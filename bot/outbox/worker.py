@@ -19,6 +19,7 @@ from rq import Queue, SimpleWorker
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.job import Job
 
+from bot.outbox.reminders import ReminderSender
 from bot.outbox.replay import Replayer
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class JobDependencies:
 
     replayer: Replayer
     redis: Redis
+    #: Sends the reminders that are due.
+    reminders: ReminderSender
     #: Deletes conversation data past its retention; how many rows and files went, by place.
     purge: Callable[[], dict[str, int]]
 
@@ -89,9 +92,10 @@ class DependenciesWorker(SimpleWorker):
 
 
 def drain_outbox(dependencies: JobDependencies) -> int:
-    """RQ job: drain the outbox, then schedule the next drain; how many requests were handled."""
+    """RQ job: drain the outbox and send the reminders that are due, then schedule the next run; how many requests
+    and reminders were handled."""
     try:
-        return dependencies.replayer.drain()
+        return dependencies.replayer.drain() + dependencies.reminders.send_due()
     finally:
         schedule_drain(dependencies.redis)
 
@@ -119,11 +123,13 @@ def schedule_purge(redis: Redis, delay: timedelta = PURGE_INTERVAL) -> None:
 
 
 class DrainLoop(threading.Thread):
-    """Drains the outbox every `interval_s` in this process until `stop()`: the jobs of a process without Redis."""
+    """Drains the outbox and sends due reminders every `interval_s` in this process until `stop()`: the jobs of a
+    process without Redis."""
 
-    def __init__(self, replayer: Replayer, interval_s: float = DRAIN_INTERVAL_S) -> None:
+    def __init__(self, replayer: Replayer, reminders: ReminderSender, interval_s: float = DRAIN_INTERVAL_S) -> None:
         super().__init__(name="rdvbot-outbox-drain", daemon=True)
         self.replayer = replayer
+        self.reminders = reminders
         self.interval_s = interval_s
         self._stopping = threading.Event()
 
@@ -131,6 +137,7 @@ class DrainLoop(threading.Thread):
         while not self._stopping.is_set():
             try:
                 self.replayer.drain(stop=self._stopping)
+                self.reminders.send_due(stop=self._stopping)
             except Exception:  # a database that is down now may be back at the next round
                 log.exception("outbox drain failed; trying again in %.0f s", self.interval_s)
             self._stopping.wait(self.interval_s)

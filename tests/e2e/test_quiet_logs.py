@@ -14,7 +14,7 @@ import redis
 from rq import Queue
 
 from bot.booking.port import BookingBackend
-from bot.bootstrap import Services, bootstrap, build_assistant, build_replayer
+from bot.bootstrap import Services, bootstrap, build_assistant, build_reminder_sender, build_replayer
 from bot.core.booking import BookingUnavailable, OfferedSlot, SlotSearch
 from bot.outbox import store
 from bot.outbox.pace import LocalTokenBucket, Pace
@@ -134,12 +134,13 @@ def queue(redis_url: str) -> Iterator[Queue]:
 
 @pytest.mark.redis
 def test_the_rq_worker_says_nothing_about_a_drain_that_had_nothing_to_do(
-    replayer: Replayer, queue: Queue, caplog: pytest.LogCaptureFixture
+    services: Services, replayer: Replayer, queue: Queue, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="bot")
     caplog.set_level(logging.INFO, logger="rq.worker")  # RQ's own default, restored afterwards
     queue.enqueue(drain_outbox, job_id=DRAIN_JOB_ID)
-    worker = DependenciesWorker([queue], JobDependencies(replayer, queue.connection, purge=dict))
+    reminders = build_reminder_sender(services, build_assistant(services))
+    worker = DependenciesWorker([queue], JobDependencies(replayer, queue.connection, reminders, purge=dict))
     assert worker.work(burst=True)
     next_drain = Queue(QUEUE_NAME, connection=queue.connection).scheduled_job_registry
     assert next_drain.get_job_ids() == [DRAIN_JOB_ID], "the drain ran, and scheduled the next one"

@@ -26,7 +26,7 @@ from bot.booking.sql import SqlScheduler
 from bot.clinics.config import ClinicsFile
 from bot.core.booking import AppointmentNotLive, BookedAppointment, BookingRequest, SlotSearch, SlotTaken
 from bot.core.vocabulary import Channel
-from bot.db.models import Appointment, AppointmentEvent, Patient, Practitioner, Slot, is_live
+from bot.db.models import Appointment, AppointmentEvent, Patient, Practitioner, Reminder, Slot, is_live
 from bot.db.session import Database
 from tests.helpers import quiet_monday
 
@@ -94,6 +94,7 @@ def make_machine(database: Database, clinics: ClinicsFile, monday: date) -> type
         def reset(self) -> object:
             with database.transaction() as session:
                 session.execute(delete(AppointmentEvent))
+                session.execute(delete(Reminder))
                 session.execute(delete(Appointment))
                 session.execute(delete(Patient))
                 session.execute(delete(Slot).where(Slot.source == "test"))

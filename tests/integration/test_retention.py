@@ -89,7 +89,12 @@ def test_the_worker_purges_once_a_day(redis_url: str) -> None:
     purged: list[bool] = []
     try:
         queue.enqueue(purge_job, job_id=PURGE_JOB_ID)
-        dependencies = JobDependencies(None, connection, lambda: purged.append(True) or {})  # type: ignore[arg-type]
+        dependencies = JobDependencies(
+            None,
+            connection,
+            None,
+            lambda: purged.append(True) or {},  # type: ignore[arg-type]
+        )
         assert DependenciesWorker([queue], dependencies).work(burst=True)
         assert purged == [True]
         scheduled = queue.scheduled_job_registry

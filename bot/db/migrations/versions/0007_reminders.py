@@ -13,7 +13,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-STATUSES = ("planned", "sent", "delivered", "answered", "failed", "withdrawn", "skipped")
+STATUSES = ("planned", "sending", "sent", "delivered", "answered", "failed", "withdrawn", "skipped")
 
 
 def upgrade() -> None:
@@ -30,6 +30,8 @@ def upgrade() -> None:
             sa.Enum(*STATUSES, name="reminder_status", native_enum=False, create_constraint=True, length=16),
             nullable=False,
         ),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_sid", sa.String(length=64), nullable=True),
         sa.Column("error_code", sa.Integer(), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
