@@ -244,6 +244,7 @@ def build_replayer(services: Services, assistant: Assistant) -> Replayer:
 
 def build_reminder_sender(services: Services, assistant: Assistant) -> ReminderSender:
     """The reminders' sender: texts through Twilio when credentials are set, each clinic number paced by `paces`."""
+    base = services.settings.public_base_url
     return ReminderSender(
         services.clinics,
         services.database,
@@ -251,6 +252,7 @@ def build_reminder_sender(services: Services, assistant: Assistant) -> ReminderS
         twilio_sender(services),
         paces(services),
         clock=assistant.clock,
+        status_callback=f"{base.rstrip('/')}/twilio/sms/status" if base else None,
     )
 
 

@@ -6,14 +6,17 @@ import logging
 import re
 
 from flask import Blueprint, Flask, Response
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.assistant import Inbound
 from bot.channels.sms import sms_text
 from bot.clinics.config import to_e164
 from bot.core.vocabulary import Channel
+from bot.db.reminders import record_delivery
+from bot.db.session import DatabaseUnavailable
 from bot.sms.numbers import sender_e164
-from webhooks.services import assistant
+from webhooks.services import assistant, services
 from webhooks.twilio_form import field
 from webhooks.twilio_signature import refuse_unsigned
 
@@ -69,6 +72,27 @@ def inbound_sms() -> Response:
         log.exception("could not answer an SMS")
         return twiml(TROUBLE)
     return twiml(sms_text(turn))
+
+
+@bp.post("/sms/status")
+def sms_status() -> Response:
+    """How a reminder text went (Twilio's status callback): recorded, never moved backwards; odd values are logged."""
+    sid = field("MessageSid")
+    if not _MESSAGE_SID.fullmatch(sid):
+        log.warning("SMS status callback with a malformed MessageSid: refused")
+        return Response(status=400)
+    code = field("ErrorCode")
+    try:
+        record_delivery(
+            services().database,
+            sid,
+            field("MessageStatus"),
+            int(code) if code.isdigit() and len(code) <= 6 else None,
+            assistant().clock(),
+        )
+    except (SQLAlchemyError, DatabaseUnavailable):
+        log.exception("could not record a text's delivery status")  # Twilio retries nothing; the next one may do
+    return Response(status=204)
 
 
 def init_app(app: Flask) -> None:

@@ -41,8 +41,9 @@ class SendFailed(Exception):
 class SmsSender(Protocol):
     """Something that sends one SMS: Twilio in production, a fake in unit tests."""
 
-    def send(self, from_number: str, to_number: str, body: str) -> str:
-        """Hand `body` to the provider for delivery from `from_number` to `to_number` (both E.164).
+    def send(self, from_number: str, to_number: str, body: str, status_callback: str | None = None) -> str:
+        """Hand `body` to the provider for delivery from `from_number` to `to_number` (both E.164); the provider
+        reports how delivery went to `status_callback` when given.
 
         Returns the provider's message id (Twilio's "SM…" SID). Raises SendFailed when the text could not be handed
         over; a returned id only means the provider queued the text, not that the phone received it.
@@ -80,11 +81,12 @@ class TwilioSender:
             self._client.edge = None
             self._client.region = None
 
-    def send(self, from_number: str, to_number: str, body: str) -> str:
+    def send(self, from_number: str, to_number: str, body: str, status_callback: str | None = None) -> str:
         """Create the Message on Twilio and return its SID; raise SendFailed if Twilio refused it or was unreachable."""
         recipient = mask_number(to_number)
+        callback = {"status_callback": status_callback} if status_callback else {}
         try:
-            message = self._client.messages.create(from_=from_number, to=to_number, body=body)
+            message = self._client.messages.create(from_=from_number, to=to_number, body=body, **callback)
         except TwilioException as exc:
             # TwilioRestException (Twilio's classic error JSON) and TwilioServiceException (an RFC 9457 problem
             # details body, in recent 9.x releases only) are siblings under TwilioException, not one another's
@@ -133,7 +135,7 @@ class CappedSender:
         self.limits = limits
         self.ever_booked = ever_booked
 
-    def send(self, from_number: str, to_number: str, body: str) -> str:
+    def send(self, from_number: str, to_number: str, body: str, status_callback: str | None = None) -> str:
         """Send through the wrapped sender unless the cap stops it (`SendCapped`)."""
         clinic = self.clinics.by_number(from_number)
         if (
@@ -142,4 +144,4 @@ class CappedSender:
             and not self.limits.for_text_to_unbooked(clinic, to_number)
         ):
             raise SendCapped(f"daily cap on texts to {mask_number(to_number)}, who never booked at {clinic.id}")
-        return self.sender.send(from_number, to_number, body)
+        return self.sender.send(from_number, to_number, body, status_callback)

@@ -369,10 +369,12 @@ class Reminder(Base):
     status: Mapped[ReminderStatus] = mapped_column(
         _string_enum(ReminderStatus, "reminder_status"), default=ReminderStatus.PLANNED
     )
+    #: Texts handed to Twilio for it (a carrier's temporary refusal earns one more).
+    attempts: Mapped[int] = mapped_column(default=0)
     #: Which sender claimed it, and when: exactly one does.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
-    message_sid: Mapped[str | None] = mapped_column(String(64))
+    message_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     error_code: Mapped[int | None]
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

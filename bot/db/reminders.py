@@ -12,6 +12,7 @@ from bot.clinics.config import ClinicConfig
 from bot.clinics.reminders import reminder_times
 from bot.db.inserts import insert_ignoring_conflicts
 from bot.db.models import Appointment, Patient, Practitioner, Reminder, ReminderStatus
+from bot.db.patients import set_opted_out
 from bot.db.session import Database
 
 #: A reminder whose moment passed while nothing ran is still sent late while the visit is further away than this.
@@ -206,7 +207,7 @@ def settle_reminder(
     if due_at is not None:
         values["due_at"] = due_at
     if status is ReminderStatus.SENT:
-        values |= {"message_sid": message_sid, "sent_at": now}
+        values |= {"message_sid": message_sid, "sent_at": now, "attempts": Reminder.attempts + 1}
     if error_code is not None:
         values["error_code"] = error_code
     with database.engine.begin() as connection:
@@ -215,3 +216,59 @@ def settle_reminder(
             .where(Reminder.id == reminder_id, Reminder.claimed_by == worker, Reminder.status == ReminderStatus.SENDING)
             .values(**values)
         )
+
+
+#: How far each status has come: a delivery callback never moves a reminder back (Twilio's arrive out of order).
+_PROGRESS = {
+    ReminderStatus.SENT: 1,
+    ReminderStatus.FAILED: 2,
+    ReminderStatus.DELIVERED: 3,
+    ReminderStatus.ANSWERED: 4,
+}
+#: Twilio's MessageStatus values, as a reminder's status ("queued", "sending", "accepted": still sent).
+_TWILIO_STATUS = {
+    "sent": ReminderStatus.SENT,
+    "delivered": ReminderStatus.DELIVERED,
+    "read": ReminderStatus.DELIVERED,
+    "undelivered": ReminderStatus.FAILED,
+    "failed": ReminderStatus.FAILED,
+}
+#: The number opted out with its carrier (Twilio error 21610): never text it again.
+OPTED_OUT_CODE = 21610
+#: The carrier could not take it now (unreachable, unknown destination): tried once more, later.
+TEMPORARY_CODES = frozenset({30003, 30005})
+RETRY_AFTER = timedelta(minutes=30)
+MAX_ATTEMPTS = 2
+
+
+def record_delivery(
+    database: Database, message_sid: str, twilio_status: str, error_code: int | None, now: datetime
+) -> ReminderStatus | None:
+    """Apply a delivery callback to the reminder texted as `message_sid`: its new status (None when no reminder was
+    texted so, or when the callback says nothing new)."""
+    reported = _TWILIO_STATUS.get(twilio_status)
+    if reported is None:
+        return None
+    with database.engine.begin() as connection:
+        row = connection.execute(
+            select(Reminder.id, Reminder.status, Reminder.attempts, Reminder.appointment_id, Reminder.visit_at)
+            .where(Reminder.message_sid == message_sid)
+            .with_for_update()
+        ).first()
+        if row is None or _PROGRESS.get(row.status, 0) >= _PROGRESS[reported]:
+            return None
+        values: dict[str, object] = {"status": reported}
+        if reported is ReminderStatus.FAILED:
+            values["error_code"] = error_code
+            if error_code == OPTED_OUT_CODE:
+                phone = connection.scalar(
+                    select(Patient.phone)
+                    .join(Appointment, Appointment.patient_id == Patient.id)
+                    .where(Appointment.id == row.appointment_id)
+                )
+                if phone is not None:
+                    set_opted_out(connection, phone, True)
+            elif error_code in TEMPORARY_CODES and row.attempts < MAX_ATTEMPTS and row.visit_at - now > RETRY_AFTER:
+                values |= {"status": ReminderStatus.PLANNED, "due_at": now + RETRY_AFTER, "message_sid": None}
+        connection.execute(update(Reminder).where(Reminder.id == row.id).values(**values))
+        return ReminderStatus(str(values["status"]))

@@ -47,6 +47,8 @@ class ReminderSender:
     sender: SmsSender | None  # None without Twilio credentials: reminders wait until a sender can send them
     pace_at: Callable[[float], Pace]  # a token bucket for a rate in segments per second
     clock: Clock = utcnow
+    #: Where Twilio reports how each text went (PUBLIC_BASE_URL + /twilio/sms/status); None: not asked.
+    status_callback: str | None = None
     worker: str = field(default_factory=default_worker_name)
     _paces: dict[float, Pace] = field(default_factory=dict)
     _warned_no_sender: bool = False
@@ -94,7 +96,7 @@ class ReminderSender:
                 return False
         assert self.sender is not None
         try:
-            sid = self.sender.send(clinic.sms_number, due.patient_phone, text)
+            sid = self.sender.send(clinic.sms_number, due.patient_phone, text, self.status_callback)
         except SendFailed as failed:
             log.warning("reminders: reminder %s to %s not sent (%s)", due.id, mask_number(due.patient_phone), failed)
             self._settle(due, ReminderStatus.FAILED, error_code=failed.code)

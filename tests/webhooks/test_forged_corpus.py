@@ -27,6 +27,7 @@ CALL_SID = "CA" + "8" * 32
 #: Each Twilio endpoint with a genuine form of its own.
 ENDPOINTS: dict[str, dict[str, str]] = {
     "/twilio/sms": {"MessageSid": "SM" + "8" * 32, "From": PATIENT, "To": CLINIC_NUMBER, "Body": "annuler mon rdv"},
+    "/twilio/sms/status": {"MessageSid": "SM" + "9" * 32, "MessageStatus": "delivered", "To": PATIENT},
     "/twilio/voice": {
         "CallSid": CALL_SID,
         "From": PATIENT,

@@ -49,7 +49,9 @@ def test_forged_or_missing_signature_is_refused_and_writes_nothing(services: Ser
 
 
 @pytest.mark.parametrize("signature", [None, "", "not a signature", "A" * 28, "=" * 44, "x" * 5000], ids=repr)
-@pytest.mark.parametrize("path", ["/twilio/sms", "/twilio/voice", "/twilio/voice/gather", "/twilio/voice/status"])
+@pytest.mark.parametrize(
+    "path", ["/twilio/sms", "/twilio/sms/status", "/twilio/voice", "/twilio/voice/gather", "/twilio/voice/status"]
+)
 def test_a_missing_or_malformed_signature_is_refused_before_the_form_is_parsed(
     services: Services, path: str, signature: str | None
 ) -> None:

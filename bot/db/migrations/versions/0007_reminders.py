@@ -30,6 +30,7 @@ def upgrade() -> None:
             sa.Enum(*STATUSES, name="reminder_status", native_enum=False, create_constraint=True, length=16),
             nullable=False,
         ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_sid", sa.String(length=64), nullable=True),
@@ -45,8 +46,10 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_reminders_status_due_at"), "reminders", ["status", "due_at"], unique=False)
+    op.create_index(op.f("ix_reminders_message_sid"), "reminders", ["message_sid"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_reminders_message_sid"), table_name="reminders")
     op.drop_index(op.f("ix_reminders_status_due_at"), table_name="reminders")
     op.drop_table("reminders")
