@@ -5,6 +5,7 @@ A service that is missing skips the tests that need it, loudly, on a laptop; und
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import uuid
@@ -26,7 +27,7 @@ from bot.db.migrate import upgrade
 from bot.db.session import Database
 from bot.settings import Settings, demo_clinics_file
 from bot.state.redis_store import redis_client
-from fakes.twilio_recorder import TwilioRecorder
+from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
 from rdvbot.chat import SignedSmsClient
 from tests.helpers import quiet_monday
 from webhooks import create_app
@@ -104,6 +105,19 @@ def recorder() -> Iterator[TwilioRecorder]:
     """A local server that answers as Twilio's REST API and records every message sent to it."""
     with TwilioRecorder() as running:
         yield running
+
+
+@pytest.fixture
+def twilio_services(services: Services, recorder: TwilioRecorder) -> Services:
+    """The services with Twilio credentials whose REST API is the local recorder: texts can be sent and read back.
+    The auth token is also the webhooks' signature key."""
+    settings = dataclasses.replace(
+        services.settings,
+        twilio_account_sid=FAKE_ACCOUNT_SID,
+        twilio_auth_token=FAKE_AUTH_TOKEN,
+        twilio_api_url=recorder.base_url,
+    )
+    return dataclasses.replace(services, settings=settings)
 
 
 @pytest.fixture

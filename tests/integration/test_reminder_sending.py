@@ -1,5 +1,5 @@
 """Sending due reminders (issue 13, points 3 and 4, first step): the text, exactly one per reminder even with two
-senders at once, texting hours, never late when the visit is near, never to a number that opted out."""
+senders at once, twilio_services hours, never late when the visit is near, never to a number that opted out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
 from bot.booking.appointment_import import import_csv
@@ -17,22 +16,11 @@ from bot.db.models import Reminder
 from bot.db.patients import set_opted_out
 from bot.outbox.reminders import ReminderSender
 from bot.sms.segments import segment_count
-from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
+from fakes.twilio_recorder import TwilioRecorder
 
 MONTREAL = ZoneInfo("America/Toronto")
 LOADED = datetime(2026, 12, 7, 8, 0, tzinfo=MONTREAL)  # a Monday, when the clinic loads its week
 HEADER = "clinic,external_id,patient_phone,practitioner,start,minutes,language\n"
-
-
-@pytest.fixture
-def texting(services: Services, recorder: TwilioRecorder) -> Services:
-    settings = dataclasses.replace(
-        services.settings,
-        twilio_account_sid=FAKE_ACCOUNT_SID,
-        twilio_auth_token=FAKE_AUTH_TOKEN,
-        twilio_api_url=recorder.base_url,
-    )
-    return dataclasses.replace(services, settings=settings)
 
 
 def load(services: Services, rows: list[str]) -> None:
@@ -57,10 +45,12 @@ def statuses(services: Services) -> list[str]:
         return [str(r.status) for r in session.scalars(select(Reminder).order_by(Reminder.id))]
 
 
-def test_a_due_reminder_is_texted_once_with_what_the_patient_needs(texting: Services, recorder: TwilioRecorder) -> None:
-    load(texting, ["demo-plateau,G-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
+def test_a_due_reminder_is_texted_once_with_what_the_patient_needs(
+    twilio_services: Services, recorder: TwilioRecorder
+) -> None:
+    load(twilio_services, ["demo-plateau,G-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
     tuesday = datetime(2026, 12, 8, 14, 5, tzinfo=MONTREAL)  # the 72 h moment just passed
-    assert sender_at(texting, tuesday).send_due() == 1
+    assert sender_at(twilio_services, tuesday).send_due() == 1
     [text] = recorder.wait_for(1, timeout_s=2)
     assert (text.to, text.from_) == ("+15145550191", "+15145550100")
     for part in (
@@ -74,27 +64,29 @@ def test_a_due_reminder_is_texted_once_with_what_the_patient_needs(texting: Serv
     ):
         assert part in text.body, (part, text.body)
     assert segment_count(text.body) <= 2
-    assert sender_at(texting, tuesday).send_due() == 0 and len(recorder.messages) == 1
-    assert statuses(texting) == ["sent", "planned"]
+    assert sender_at(twilio_services, tuesday).send_due() == 0 and len(recorder.messages) == 1
+    assert statuses(twilio_services) == ["sent", "planned"]
 
 
-def test_the_reminder_is_in_the_patients_language(texting: Services, recorder: TwilioRecorder) -> None:
-    load(texting, ["demo-plateau,G-2,514-555-0192,tremblay,2026-12-11T14:00,20,en\n"])
-    sender_at(texting, datetime(2026, 12, 8, 14, 5, tzinfo=MONTREAL)).send_due()
+def test_the_reminder_is_in_the_patients_language(twilio_services: Services, recorder: TwilioRecorder) -> None:
+    load(twilio_services, ["demo-plateau,G-2,514-555-0192,tremblay,2026-12-11T14:00,20,en\n"])
+    sender_at(twilio_services, datetime(2026, 12, 8, 14, 5, tzinfo=MONTREAL)).send_due()
     [text] = recorder.wait_for(1, timeout_s=2)
     assert "Reply YES (1) to confirm, CANCEL (2) to cancel, MOVE (3)" in text.body and segment_count(text.body) <= 2
 
 
-def test_two_senders_at_once_send_exactly_one_text_per_reminder(texting: Services, recorder: TwilioRecorder) -> None:
+def test_two_senders_at_once_send_exactly_one_text_per_reminder(
+    twilio_services: Services, recorder: TwilioRecorder
+) -> None:
     load(
-        texting,
+        twilio_services,
         [
             f"demo-plateau,H-{n},514-555-01{n:02d},tremblay,2026-12-11T{8 + n // 3:02d}:{20 * (n % 3):02d},20,fr\n"
             for n in range(24)
         ],
     )
     tuesday = datetime(2026, 12, 8, 18, 0, tzinfo=MONTREAL)
-    senders = [sender_at(texting, tuesday, worker=f"w{n}") for n in range(2)]
+    senders = [sender_at(twilio_services, tuesday, worker=f"w{n}") for n in range(2)]
     threads = [threading.Thread(target=sender.send_due) for sender in senders]
     for thread in threads:
         thread.start()
@@ -102,34 +94,34 @@ def test_two_senders_at_once_send_exactly_one_text_per_reminder(texting: Service
         thread.join(timeout=30)
     sent = recorder.wait_for(24, timeout_s=5)
     assert sorted(message.to for message in sent) == sorted(f"+151455501{n:02d}" for n in range(24))
-    assert statuses(texting).count("sent") == 24
+    assert statuses(twilio_services).count("sent") == 24
 
 
 def test_outside_texting_hours_a_due_reminder_waits_for_the_morning(
-    texting: Services, recorder: TwilioRecorder
+    twilio_services: Services, recorder: TwilioRecorder
 ) -> None:
-    load(texting, ["demo-plateau,J-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
+    load(twilio_services, ["demo-plateau,J-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
     late_evening = datetime(2026, 12, 8, 22, 30, tzinfo=MONTREAL)  # the 72 h moment (14:00) went by unsent
-    assert sender_at(texting, late_evening).send_due() == 1
+    assert sender_at(twilio_services, late_evening).send_due() == 1
     assert recorder.messages == []
-    with texting.database.reading() as session:
+    with twilio_services.database.reading() as session:
         first = session.scalars(select(Reminder).order_by(Reminder.id)).first()
         assert first is not None and str(first.status) == "planned"
         assert first.due_at.astimezone(MONTREAL) == datetime(2026, 12, 9, 9, 0, tzinfo=MONTREAL)
 
 
 def test_a_reminder_whose_moment_passed_is_skipped_when_the_visit_is_near(
-    texting: Services, recorder: TwilioRecorder
+    twilio_services: Services, recorder: TwilioRecorder
 ) -> None:
-    load(texting, ["demo-plateau,K-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
+    load(twilio_services, ["demo-plateau,K-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
     friday_morning = datetime(2026, 12, 11, 9, 0, tzinfo=MONTREAL)  # nothing ran since Monday
-    sender_at(texting, friday_morning).send_due()
-    assert recorder.messages == [] and statuses(texting) == ["skipped", "skipped"]
+    sender_at(twilio_services, friday_morning).send_due()
+    assert recorder.messages == [] and statuses(twilio_services) == ["skipped", "skipped"]
 
 
-def test_a_number_that_opted_out_gets_no_reminder(texting: Services, recorder: TwilioRecorder) -> None:
-    load(texting, ["demo-plateau,L-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
-    with texting.database.autocommit.begin() as connection:
+def test_a_number_that_opted_out_gets_no_reminder(twilio_services: Services, recorder: TwilioRecorder) -> None:
+    load(twilio_services, ["demo-plateau,L-1,514-555-0191,tremblay,2026-12-11T14:00,20,fr\n"])
+    with twilio_services.database.autocommit.begin() as connection:
         set_opted_out(connection, "+15145550191", True)
-    sender_at(texting, datetime(2026, 12, 8, 14, 5, tzinfo=MONTREAL)).send_due()
-    assert recorder.messages == [] and statuses(texting)[0] == "skipped"
+    sender_at(twilio_services, datetime(2026, 12, 8, 14, 5, tzinfo=MONTREAL)).send_due()
+    assert recorder.messages == [] and statuses(twilio_services)[0] == "skipped"

@@ -27,29 +27,20 @@ TUESDAY = datetime(2026, 12, 8, 14, 5, tzinfo=MONTREAL)  # just after the 72 h m
 PATIENT = "+15145550191"
 
 
-@pytest.fixture
-def texting(services: Services, recorder: TwilioRecorder) -> Services:
-    settings = dataclasses.replace(
-        services.settings,
-        twilio_account_sid=FAKE_ACCOUNT_SID,
-        twilio_auth_token=FAKE_AUTH_TOKEN,
-        twilio_api_url=recorder.base_url,
-    )
-    return dataclasses.replace(services, settings=settings)
-
-
 def send_reminders(services: Services, moment: datetime) -> int:
     sender = build_reminder_sender(services, build_assistant(services, lambda: moment))
     return dataclasses.replace(sender, pace_at=lambda rate: NoWait()).send_due()
 
 
 @pytest.fixture
-def texted(texting: Services, recorder: TwilioRecorder) -> str:
+def texted(twilio_services: Services, recorder: TwilioRecorder) -> str:
     """A reminder texted to PATIENT; its MessageSid."""
     header = "clinic,external_id,patient_phone,practitioner,start,minutes\n"
     row = f"demo-plateau,S-1,{PATIENT},tremblay,2026-12-11T14:00,20\n"
-    assert import_csv(texting.database, texting.clinics, header + row, LOADED.astimezone(UTC)).added == 1
-    assert send_reminders(texting, TUESDAY) == 1
+    assert (
+        import_csv(twilio_services.database, twilio_services.clinics, header + row, LOADED.astimezone(UTC)).added == 1
+    )
+    assert send_reminders(twilio_services, TUESDAY) == 1
     return recorder.wait_for(1, timeout_s=2)[0].sid
 
 
@@ -70,40 +61,44 @@ def test_the_text_asks_for_its_delivery_status(texted: str, recorder: TwilioReco
     assert recorder.messages[0].status_callback == f"{BASE_URL}/twilio/sms/status"
 
 
-def test_a_status_never_moves_backwards(texting: Services, texted: str) -> None:
+def test_a_status_never_moves_backwards(twilio_services: Services, texted: str) -> None:
     for status in ("sent", "delivered", "sent", "queued", "undelivered"):
-        assert callback(texting, {"MessageSid": texted, "MessageStatus": status}) == 204
-    reminder = first_reminder(texting)
+        assert callback(twilio_services, {"MessageSid": texted, "MessageStatus": status}) == 204
+    reminder = first_reminder(twilio_services)
     assert str(reminder.status) == "delivered" and reminder.error_code is None
 
 
 def test_an_opt_out_at_the_carrier_is_kept_and_never_retried(
-    texting: Services, texted: str, recorder: TwilioRecorder
+    twilio_services: Services, texted: str, recorder: TwilioRecorder
 ) -> None:
-    assert callback(texting, {"MessageSid": texted, "MessageStatus": "undelivered", "ErrorCode": "21610"}) == 204
-    reminder = first_reminder(texting)
+    assert (
+        callback(twilio_services, {"MessageSid": texted, "MessageStatus": "undelivered", "ErrorCode": "21610"}) == 204
+    )
+    reminder = first_reminder(twilio_services)
     assert (str(reminder.status), reminder.error_code) == ("failed", 21610)
-    with texting.database.reading() as session:
+    with twilio_services.database.reading() as session:
         assert session.scalar(select(Patient.opted_out_at).where(Patient.phone == PATIENT)) is not None
-    send_reminders(texting, TUESDAY + timedelta(hours=1))
+    send_reminders(twilio_services, TUESDAY + timedelta(hours=1))
     assert len(recorder.messages) == 1
 
 
-def test_a_temporary_refusal_is_retried_once_later(texting: Services, texted: str, recorder: TwilioRecorder) -> None:
+def test_a_temporary_refusal_is_retried_once_later(
+    twilio_services: Services, texted: str, recorder: TwilioRecorder
+) -> None:
     failed = {"MessageSid": texted, "MessageStatus": "undelivered", "ErrorCode": "30003"}
-    assert callback(texting, failed) == 204
-    assert str(first_reminder(texting).status) == "planned"
-    assert send_reminders(texting, TUESDAY + timedelta(minutes=10)) == 0, "not before its retry time"
-    assert send_reminders(texting, TUESDAY + timedelta(minutes=40)) == 1
+    assert callback(twilio_services, failed) == 204
+    assert str(first_reminder(twilio_services).status) == "planned"
+    assert send_reminders(twilio_services, TUESDAY + timedelta(minutes=10)) == 0, "not before its retry time"
+    assert send_reminders(twilio_services, TUESDAY + timedelta(minutes=40)) == 1
     second = recorder.wait_for(2, timeout_s=2)[1].sid
-    assert callback(texting, failed | {"MessageSid": second}) == 204
-    reminder = first_reminder(texting)
+    assert callback(twilio_services, failed | {"MessageSid": second}) == 204
+    reminder = first_reminder(twilio_services)
     assert (str(reminder.status), reminder.error_code, reminder.attempts) == ("failed", 30003, 2)
 
 
-def test_any_other_failure_is_kept_with_its_code_for_the_clinic(texting: Services, texted: str) -> None:
-    assert callback(texting, {"MessageSid": texted, "MessageStatus": "failed", "ErrorCode": "30007"}) == 204
-    reminder = first_reminder(texting)
+def test_any_other_failure_is_kept_with_its_code_for_the_clinic(twilio_services: Services, texted: str) -> None:
+    assert callback(twilio_services, {"MessageSid": texted, "MessageStatus": "failed", "ErrorCode": "30007"}) == 204
+    reminder = first_reminder(twilio_services)
     assert (str(reminder.status), reminder.error_code) == ("failed", 30007)
 
 
@@ -118,5 +113,7 @@ def test_any_other_failure_is_kept_with_its_code_for_the_clinic(texting: Service
     ],
     ids=repr,
 )
-def test_odd_callbacks_are_answered_never_a_5xx(texting: Services, fields: dict[str, str], answered: int) -> None:
-    assert callback(texting, fields) == answered
+def test_odd_callbacks_are_answered_never_a_5xx(
+    twilio_services: Services, fields: dict[str, str], answered: int
+) -> None:
+    assert callback(twilio_services, fields) == answered

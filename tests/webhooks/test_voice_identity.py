@@ -4,7 +4,6 @@ to the clinic. A cancellation by phone is confirmed by text to the number that b
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import datetime, timedelta
 
@@ -15,7 +14,7 @@ from bot.actions.appointments import may_confirm_by_text
 from bot.bootstrap import Services, build_replayer
 from bot.core.booking import BookingRequest, SlotSearch
 from bot.core.vocabulary import Channel
-from fakes.twilio_recorder import FAKE_ACCOUNT_SID, FAKE_AUTH_TOKEN, TwilioRecorder
+from fakes.twilio_recorder import FAKE_AUTH_TOKEN, TwilioRecorder
 from rdvbot.call import CallStep, SignedCallClient
 from tests.conftest import BASE_URL, CLINIC_NUMBER
 from webhooks import create_app
@@ -25,24 +24,12 @@ ASKED = "c'est quand mon rendez-vous"
 
 
 @pytest.fixture
-def texting_services(services: Services, recorder: TwilioRecorder) -> Services:
-    """The services able to send texts (to the local recorder), with an appointment booked for CALLER."""
-    settings = dataclasses.replace(
-        services.settings,
-        twilio_account_sid=FAKE_ACCOUNT_SID,
-        twilio_auth_token=FAKE_AUTH_TOKEN,
-        twilio_api_url=recorder.base_url,
-    )
-    return dataclasses.replace(services, settings=settings)
-
-
-@pytest.fixture
-def booked(texting_services: Services, monday_9am: datetime) -> str:
+def booked(twilio_services: Services, monday_9am: datetime) -> str:
     """CALLER's appointment two days ahead; its id."""
-    clinic = texting_services.clinics.clinics[0]
+    clinic = twilio_services.clinics.clinics[0]
     day = monday_9am.date() + timedelta(days=2)
-    slot = texting_services.scheduler.search(SlotSearch(clinic.id, day, day, limit=1))[0]
-    return texting_services.scheduler.book(BookingRequest(slot.slot_id, CALLER, Channel.SMS)).appointment_id
+    slot = twilio_services.scheduler.search(SlotSearch(clinic.id, day, day, limit=1))[0]
+    return twilio_services.scheduler.book(BookingRequest(slot.slot_id, CALLER, Channel.SMS)).appointment_id
 
 
 def caller(services: Services, now: datetime, attestation: str | None) -> SignedCallClient:
@@ -64,9 +51,9 @@ def code_texted(recorder: TwilioRecorder, count: int = 1) -> str:
 
 
 def test_an_attested_caller_hears_their_appointment_at_once(
-    texting_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
+    twilio_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
 ) -> None:
-    call = caller(texting_services, monday_9am, "TN-Validation-Passed-A")
+    call = caller(twilio_services, monday_9am, "TN-Validation-Passed-A")
     call.dial()
     assert "mercredi" in said(call.say(ASKED))
     assert recorder.messages == [], "no code needed"
@@ -74,9 +61,9 @@ def test_an_attested_caller_hears_their_appointment_at_once(
 
 @pytest.mark.parametrize("attestation", [None, "TN-Validation-Passed-B", "TN-Validation-Passed-C", "No-TN-Validation"])
 def test_any_other_caller_keys_the_code_texted_to_the_number_first(
-    texting_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder, attestation: str | None
+    twilio_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder, attestation: str | None
 ) -> None:
-    call = caller(texting_services, monday_9am, attestation)
+    call = caller(twilio_services, monday_9am, attestation)
     call.dial()
     asked = call.say(ASKED)
     assert "code" in said(asked) and "mercredi" not in said(asked)
@@ -88,9 +75,9 @@ def test_any_other_caller_keys_the_code_texted_to_the_number_first(
 
 
 def test_three_wrong_codes_send_the_caller_to_the_clinic_and_read_nothing(
-    texting_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
+    twilio_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
 ) -> None:
-    call = caller(texting_services, monday_9am, None)
+    call = caller(twilio_services, monday_9am, None)
     call.dial()
     call.say("annuler mon rendez-vous")
     real = code_texted(recorder)
@@ -100,8 +87,8 @@ def test_three_wrong_codes_send_the_caller_to_the_clinic_and_read_nothing(
     last = call.press(wrong)
     assert "je vous transfère à la clinique" in said(last) and last.dialled == "+15145550199"
     assert "mercredi" not in said(last)
-    clinic = texting_services.clinics.clinics[0]
-    assert texting_services.scheduler.appointments_for(clinic.id, CALLER, after=monday_9am), "nothing cancelled"
+    clinic = twilio_services.clinics.clinics[0]
+    assert twilio_services.scheduler.appointments_for(clinic.id, CALLER, after=monday_9am), "nothing cancelled"
 
 
 def test_a_caller_whose_number_cannot_get_a_text_is_sent_to_the_clinic(
@@ -114,32 +101,32 @@ def test_a_caller_whose_number_cannot_get_a_text_is_sent_to_the_clinic(
 
 
 def test_each_call_proves_itself_anew(
-    texting_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
+    twilio_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
 ) -> None:
-    first = caller(texting_services, monday_9am, None)
+    first = caller(twilio_services, monday_9am, None)
     first.dial()
     first.say(ASKED)
     assert "mercredi" in said(first.press(code_texted(recorder)))
-    second = caller(texting_services, monday_9am, None)
+    second = caller(twilio_services, monday_9am, None)
     second.dial()
     assert "code" in said(second.say(ASKED)), "a new call needs a new code"
 
 
-def test_booking_by_phone_needs_no_code(texting_services: Services, monday_9am: datetime) -> None:
-    call = caller(texting_services, monday_9am, None)
+def test_booking_by_phone_needs_no_code(twilio_services: Services, monday_9am: datetime) -> None:
+    call = caller(twilio_services, monday_9am, None)
     call.dial()
     assert "code" not in said(call.say("rendez-vous demain matin")).lower()
 
 
 def test_a_cancellation_by_phone_is_confirmed_by_text_to_the_number_that_booked(
-    texting_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
+    twilio_services: Services, monday_9am: datetime, booked: str, recorder: TwilioRecorder
 ) -> None:
-    app = create_app({"TESTING": True, "SERVICES": texting_services, "CLOCK": lambda: monday_9am})
+    app = create_app({"TESTING": True, "SERVICES": twilio_services, "CLOCK": lambda: monday_9am})
     call = SignedCallClient(app.test_client(), FAKE_AUTH_TOKEN, BASE_URL, CLINIC_NUMBER, CALLER)
     call.dial()
     call.say("annuler mon rendez-vous")
     assert "annulé" in said(call.press("1")).lower()
-    assert build_replayer(texting_services, app.extensions["rdvbot.assistant"]).drain() == 1
+    assert build_replayer(twilio_services, app.extensions["rdvbot.assistant"]).drain() == 1
     [text] = recorder.wait_for(1, timeout_s=2)
     assert text.to == CALLER and "annulé par téléphone" in text.body and "514-555-0199" in text.body
 
