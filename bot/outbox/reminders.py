@@ -49,6 +49,8 @@ class ReminderSender:
     clock: Clock = utcnow
     #: Where Twilio reports how each text went (PUBLIC_BASE_URL + /twilio/sms/status); None: not asked.
     status_callback: str | None = None
+    #: The pause while a number's rate makes a text wait (tests pass one that moves their clock instead).
+    sleep: Callable[[float], object] | None = None
     worker: str = field(default_factory=default_worker_name)
     _paces: dict[float, Pace] = field(default_factory=dict)
     _warned_no_sender: bool = False
@@ -91,7 +93,7 @@ class ReminderSender:
         rate = clinic.reminders.sender_mps
         pace = self._paces.setdefault(rate, self.pace_at(rate))
         for _ in range(segment_count(text)):  # each segment is a token of the number's rate
-            if not wait_for_token(pace, clinic.sms_number, stop=stop):
+            if not wait_for_token(pace, clinic.sms_number, stop=stop, sleep=self.sleep):
                 self._settle(due, ReminderStatus.PLANNED)
                 return False
         assert self.sender is not None

@@ -8,15 +8,19 @@ import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.booking.appointment_import import import_csv
 from bot.bootstrap import Services, build_assistant, build_reminder_sender
+from bot.clinics.config import ClinicsFile
 from bot.db.models import Reminder
 from bot.db.patients import set_opted_out
+from bot.outbox.pace import LocalTokenBucket
 from bot.outbox.reminders import ReminderSender
 from bot.sms.segments import segment_count
 from fakes.twilio_recorder import TwilioRecorder
+from tests.helpers import FakeClock
 
 MONTREAL = ZoneInfo("America/Toronto")
 LOADED = datetime(2026, 12, 7, 8, 0, tzinfo=MONTREAL)  # a Monday, when the clinic loads its week
@@ -125,3 +129,26 @@ def test_a_number_that_opted_out_gets_no_reminder(twilio_services: Services, rec
         set_opted_out(connection, "+15145550191", True)
     sender_at(twilio_services, datetime(2026, 12, 8, 14, 5, tzinfo=MONTREAL)).send_due()
     assert recorder.messages == [] and statuses(twilio_services)[0] == "skipped"
+
+
+def test_each_clinic_number_sends_at_its_segments_per_second(
+    twilio_services: Services, recorder: TwilioRecorder
+) -> None:
+    load(
+        twilio_services,
+        [f"demo-plateau,P-{n},514-555-01{n:02d},tremblay,2026-12-11T{9 + n:02d}:00,20,fr\n" for n in range(5)],
+    )
+    clinic = twilio_services.clinics.clinics[0]
+    fast = clinic.model_copy(update={"reminders": clinic.reminders.model_copy(update={"sender_mps": 2.0})})
+    services = dataclasses.replace(twilio_services, clinics=ClinicsFile(clinics=[fast]))
+    clock = FakeClock()
+    sender = build_reminder_sender(
+        services, build_assistant(services, lambda: datetime(2026, 12, 8, 18, tzinfo=MONTREAL))
+    )
+    paced = dataclasses.replace(sender, pace_at=lambda rate: LocalTokenBucket(rate, clock=clock), sleep=clock.advance)
+    started = clock.now
+    assert paced.send_due() == 5
+    sent = recorder.wait_for(5, timeout_s=2)
+    segments = sum(segment_count(message.body) for message in sent)
+    # The first segment goes at once; each further one waits half a second at 2 segments a second.
+    assert clock.now - started == pytest.approx((segments - 1) / 2.0)
