@@ -473,7 +473,8 @@ def outbox_drain() -> None:
 
 @main.command()
 def worker() -> None:
-    """Run an RQ worker with its scheduler (needs REDIS_URL): drains the outbox every few seconds."""
+    """Run an RQ worker with its scheduler (needs REDIS_URL): drains the outbox and sends due reminders every few
+    seconds, purges conversation data past 90 days once a day."""
     with wired() as services:
         if services.redis is None:
             fail("the worker needs REDIS_URL (without Redis, `rdvbot serve` drains the outbox itself)")

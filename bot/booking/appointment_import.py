@@ -10,12 +10,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.booking.slot_supply import parse_local_time
-from bot.clinics.config import ClinicConfig, ClinicsFile
+from bot.clinics.config import ClinicConfig, ClinicsFile, to_e164
 from bot.core.vocabulary import AppointmentStatus, Channel
 from bot.db.models import Appointment, Practitioner
 from bot.db.patients import patient_id
@@ -97,12 +96,9 @@ def read_row(fields: Mapping[str, object], clinics: ClinicsFile, now: datetime) 
 
 def _phone(raw: str) -> str:
     try:
-        number = phonenumbers.parse(raw, "CA")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValueError(f'patient_phone "{raw[:30]}" is not a phone number')
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return to_e164(raw)
+    except ValueError:
+        raise ValueError(f'patient_phone "{raw[:30]}" is not a phone number') from None
 
 
 def import_appointments(

@@ -39,6 +39,11 @@ def ever_booked(connection: Connection, clinic_id: str, phone: str) -> bool:
     return bool(connection.scalar(select(or_(booked_here.exists(), mirrored.exists()))))
 
 
+def is_opted_out(connection: Connection, phone: str) -> bool:
+    """Whether this number opted out of texts (STOP, or its carrier said so)."""
+    return connection.scalar(select(Patient.opted_out_at).where(Patient.phone == phone)) is not None
+
+
 def patient_language(connection: Connection, phone: str) -> str | None:
     """The language this number chose before, if any."""
     return connection.scalar(_LANGUAGE, {"phone": phone})

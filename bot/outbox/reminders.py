@@ -10,15 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.channels.sms import sms_text
 from bot.channels.sms_sender import SendFailed, SmsSender
 from bot.clinics.config import ClinicConfig, ClinicsFile
 from bot.clinics.texting import may_text_at, next_texting_start
 from bot.core.clock import Clock, utcnow
 from bot.core.vocabulary import Channel
-from bot.db.models import Patient, ReminderStatus
+from bot.db.models import ReminderStatus
+from bot.db.patients import is_opted_out
 from bot.db.reminders import LATE_REMINDER_MARGIN, DueReminder, claim_due_reminder, has_due_reminder, settle_reminder
 from bot.db.session import Database
 from bot.engine.conversation import Conversation
@@ -115,7 +114,7 @@ class ReminderSender:
 
     def _opted_out(self, phone: str) -> bool:
         with self.database.autocommit.connect() as connection:
-            return connection.scalar(select(Patient.opted_out_at).where(Patient.phone == phone)) is not None
+            return is_opted_out(connection, phone)
 
     def _settle(
         self,

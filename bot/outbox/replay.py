@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.actions.base import slot_option
 from bot.booking.finder import find_slots
 from bot.booking.port import BookingBackend
@@ -43,7 +41,7 @@ from bot.core.booking import (
 from bot.core.clock import Clock, utcnow
 from bot.core.vocabulary import Channel
 from bot.core.wish import Wish
-from bot.db.models import Patient
+from bot.db.patients import is_opted_out
 from bot.db.session import Database
 from bot.engine.conversation import WISH_SLOT, Conversation, Frame
 from bot.engine.engine import Engine, TurnContext
@@ -340,7 +338,7 @@ class Replayer:
 
     def _opted_out(self, phone: str) -> bool:
         with self.database.autocommit.connect() as connection:
-            return connection.scalar(select(Patient.opted_out_at).where(Patient.phone == phone)) is not None
+            return is_opted_out(connection, phone)
 
 
 def _picking(engine: Engine, flow: str, language: str, slots: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -35,7 +35,9 @@ TRACES = ("Canarimou", "Zéphirine", "5550188", "555-0188", "5550187", "555-0187
 
 
 @pytest.fixture
-def canary_services(postgres_url: str, client: redis.Redis, prefix: str, tmp_path: Path) -> Iterator[Services]:
+def canary_services(
+    postgres_url: str, client: redis.Redis, prefix: str, tmp_path: Path
+) -> Iterator[tuple[Services, FaultProxy]]:
     """The demo clinic on PostgreSQL behind a proxy that can hang, state and limits on Redis, a spool on disk."""
     url = make_url(postgres_url)
     with FaultProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
@@ -52,8 +54,7 @@ def canary_services(postgres_url: str, client: redis.Redis, prefix: str, tmp_pat
             store=RedisStore(client, prefix, keys),
             limits=RateLimits(storage_for(client, prefix), keys),
         )
-        wired.proxy = proxy  # type: ignore[attr-defined]
-        yield wired
+        yield wired, proxy
         proxy.set_mode("pass")
         wired.database.dispose()
 
@@ -65,14 +66,14 @@ def traces_in(text: str) -> list[str]:
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_a_canary_leaves_no_trace_in_logs_redis_or_the_spool(
-    canary_services: Services,
+    canary_services: tuple[Services, FaultProxy],
     client: redis.Redis,
     prefix: str,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    services, proxy = canary_services, canary_services.proxy  # type: ignore[attr-defined]
+    services, proxy = canary_services
     caplog.set_level(logging.DEBUG)
     clinic = services.clinics.clinics[0]
     now = datetime.combine(date(2026, 12, 3), time(10), clinic.zone)
