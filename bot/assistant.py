@@ -12,9 +12,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
+from bot.actions.base import appointment_option
 from bot.actions.clinic import UNAVAILABLE_RESPONSES, unavailable_response
 from bot.clinics.calendar import ClinicCalendar
 from bot.clinics.config import ClinicConfig, ClinicsFile
@@ -22,10 +24,11 @@ from bot.core.clock import Clock, Monotonic, utcnow
 from bot.core.deadline import turn_deadline
 from bot.core.vocabulary import Channel
 from bot.db.patients import patient_language, remember_language, set_opted_out
+from bot.db.reminders import AwaitedAnswer
 from bot.db.session import Database, DatabaseUnavailable
 from bot.db.webhooks import claim, record_answer
 from bot.engine.conversation import CALLER_VERIFIED_SLOT, Conversation
-from bot.engine.engine import CONVERSATION_TIMEOUT_S, Engine, FlowRuntimeError, TurnContext
+from bot.engine.engine import CONVERSATION_TIMEOUT_S, AskedAside, Engine, FlowRuntimeError, TurnContext
 from bot.engine.flows import CodeNames
 from bot.engine.replies import BotTurn, Handoff, Reply
 from bot.nlu import Intent, Keyword, Understanding, Urgency, detect_language, understand
@@ -76,7 +79,16 @@ NAMES_USED = CodeNames(
         "utter_number_unknown_transferring",
         "utter_slow_down",
     ),
+    flows=("answer_reminder",),
 )
+
+
+class RemindedAppointments(Protocol):
+    """Which of a patient's appointments have a reminder awaiting their answer (the built-in scheduler's)."""
+
+    def awaiting_answer(self, clinic_id: str, patient_phone: str, *, now: datetime) -> AwaitedAnswer | None:
+        """The appointments whose texted reminder awaits an answer, the latest reminded first; None if none."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -108,11 +120,13 @@ class Assistant:
         spool: SpoolReplay | None = None,
         monotonic: Monotonic = time.monotonic,
         limits: RateLimits | None = None,
+        reminded: RemindedAppointments | None = None,
     ) -> None:
         """`database` keeps webhook ids and answers, opt-outs and languages; `store` the conversations; `spool`:
         where messages go that our own database could not take, to be replayed once it can; `monotonic`: the clock
         of each turn's deadline (the webhook itself waits by the real one); `limits`: how many turns a sender and a
-        clinic number get (counted in this process unless given)."""
+        clinic number get (counted in this process unless given); `reminded`: whose reminders await an answer (a text
+        after one answers it), none unless given."""
         self.clinics = clinics
         self.database = database
         self.engine = engine
@@ -121,6 +135,7 @@ class Assistant:
         self.clock = clock
         self.spool = spool
         self.limits = limits or RateLimits.in_process()
+        self.reminded = reminded
         # Threads of their own: a turn stuck on a hung database keeps one; the webhook's thread stays free.
         self._turns = ThreadPoolExecutor(max_workers=max_turns, thread_name_prefix="rdvbot-turn")
         self._free_turns = threading.BoundedSemaphore(max_turns)
@@ -342,12 +357,28 @@ class Assistant:
         if understanding.language_switch is not None and understanding.intent is not Intent.CHANGE_LANGUAGE:
             conversation.language = understanding.language_switch  # "english please, when is my appointment?"
         try:
-            return self.engine.handle(conversation, understanding, context)
+            return self.engine.handle(
+                conversation, understanding, replace(context, asked_aside=self._reminder(context))
+            )
         except FlowRuntimeError:
             log.exception("flow error for %s", mask_number(context.patient))
             conversation.forget_request()
             reply = self._say(conversation, context, "utter_cannot_handle", conversation.language)
             return BotTurn([reply], language=conversation.language)
+
+    def _reminder(self, context: TurnContext) -> AskedAside | None:
+        """The reminder a text answers: the latest one texted to this patient for an appointment here that awaits
+        an answer (all of them when several do: the flow asks which). Only where rdvbot's own database is the
+        clinic's system of record: an answer changes the appointment there."""
+        if self.reminded is None or context.channel != Channel.SMS or context.clinic.backends[0].kind != "sql":
+            return None
+        awaited = self.reminded.awaiting_answer(context.clinic.id, context.patient, now=context.now)
+        if awaited is None:
+            return None
+        options = [appointment_option(appointment) for appointment in awaited.appointments]
+        chosen = {"chosen_appointment": options[0]["id"]} if len(options) == 1 else {}
+        slots = {"appointments": options, **chosen}
+        return AskedAside("answer_reminder", slots, awaited.asked_at, awaited.language)
 
     def _limited(self, conversation: Conversation, context: TurnContext) -> BotTurn | None:
         """The answer to a texter past their limit (one notice, then nothing) or to anyone while the clinic's number

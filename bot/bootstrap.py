@@ -157,6 +157,7 @@ def action_dependencies(services: Services, clock: Clock = utcnow) -> ActionDepe
         booking=services.booking,
         booking_switched_off=services.outages.messages,
         keep_request=partial(outbox.keep, services.database),
+        reminders=services.scheduler,
         nearby=services.nearby,
         clock=clock,
         send_text=text_sender(services),
@@ -194,7 +195,15 @@ def build_assistant(services: Services, clock: Clock = utcnow) -> Assistant:
     render.warm_up()
     calendar.warm_up(clock().date())
     engine = build_engine(services, clock)
-    assistant = Assistant(services.clinics, services.database, engine, services.store, clock, limits=services.limits)
+    assistant = Assistant(
+        services.clinics,
+        services.database,
+        engine,
+        services.store,
+        clock,
+        limits=services.limits,
+        reminded=services.scheduler,
+    )
     if services.settings.spool_dir is not None:
         spool = InboundSpool(services.settings.spool_dir)
         assistant.spool = SpoolReplay(spool, assistant.replay, twilio_sender(services))

@@ -3,7 +3,7 @@ server (`rdvbot actions`); either way they are built with their dependencies (`r
 
 from __future__ import annotations
 
-from bot.actions import appointments, caller, clinic, outbox
+from bot.actions import appointments, caller, clinic, outbox, reminders
 from bot.actions.appointments import (
     ActionBookSlot,
     ActionCancelAppointment,
@@ -16,6 +16,7 @@ from bot.actions.caller import ActionCheckCaller, ActionCheckCallerCode
 from bot.actions.clinic import ActionChangeLanguage, ActionClinicStatus, ActionExplainUnavailable, ActionHandOff
 from bot.actions.nearby import ActionFindNearby
 from bot.actions.outbox import ActionKeepRequest
+from bot.actions.reminders import ActionAnswerReminder
 
 ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionSearchSlots,
@@ -31,12 +32,13 @@ ALL_ACTIONS: tuple[type[BotAction], ...] = (
     ActionHandOff,
     ActionCheckCaller,
     ActionCheckCallerCode,
+    ActionAnswerReminder,
 )
 
 #: The names flows use in `action:` steps.
 ACTION_NAMES = tuple(action.action_name for action in ALL_ACTIONS)
 #: The flow names the actions' code refers to.
-NAMES_USED = (appointments.NAMES_USED, caller.NAMES_USED, clinic.NAMES_USED, outbox.NAMES_USED)
+NAMES_USED = (appointments.NAMES_USED, caller.NAMES_USED, clinic.NAMES_USED, outbox.NAMES_USED, reminders.NAMES_USED)
 
 
 def registry(dependencies: ActionDependencies) -> dict[str, BotAction]:

@@ -30,6 +30,15 @@ class RequestKeeper(Protocol):
         ...
 
 
+class ReminderAnswers(Protocol):
+    """Where a patient's answer to an appointment's reminders is kept (the built-in scheduler, which plans them)."""
+
+    def answer_reminders(self, appointment_id: str, *, patient_phone: str, confirm: bool, channel: Channel) -> None:
+        """Mark the appointment's reminders answered; a yes (`confirm`) confirms it. `AppointmentNotFound` unless
+        it is this patient's."""
+        ...
+
+
 @dataclass(frozen=True)
 class ActionDependencies:
     """What rdvbot's actions work with: handed to each action when it is built, never looked up."""
@@ -40,6 +49,7 @@ class ActionDependencies:
     #: The clinic staff's own message by language while they have online booking switched off; None while it is on.
     booking_switched_off: Callable[[str], Mapping[str, str] | None]
     keep_request: RequestKeeper
+    reminders: ReminderAnswers
     #: Each clinic's SMART Scheduling Links publishers of nearby clinics, by clinic id.
     nearby: Mapping[str, Sequence[NearbySource]] = field(default_factory=dict)
     #: The time when the tracker does not say (the engine always does; a Rasa server may not).

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Row, Select, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.booking.port import local_windows
@@ -28,9 +28,18 @@ from bot.core.booking import (
 )
 from bot.core.clock import Clock, utcnow
 from bot.core.vocabulary import LIVE_STATUSES, AppointmentStatus, Channel
-from bot.db.models import Appointment, AppointmentEvent, AppointmentType, Patient, Practitioner, Slot, is_live
+from bot.db.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentType,
+    Patient,
+    Practitioner,
+    Reminder,
+    Slot,
+    is_live,
+)
 from bot.db.patients import patient_id, patient_language
-from bot.db.reminders import plan_reminders, withdraw_reminders
+from bot.db.reminders import AWAITING_ANSWER, AwaitedAnswer, mark_answered, plan_reminders, withdraw_reminders
 from bot.db.session import Database, DatabaseUnavailable
 
 #: A row of any shape: these rows are read by column name.
@@ -107,6 +116,24 @@ def _view(row: AnyRow) -> BookedAppointment:
         slot_id=str(row.slot_id) if row.slot_id is not None else None,
         external_id=row.external_id,
     )
+
+
+#: The patient's live appointments at a clinic, still ahead, whose reminder for their time was texted and awaits an
+#: answer; the latest texted first, with when.
+_AWAITING_ANSWER = (
+    # One language for an appointment's reminders (the patient's): max() only picks it out of the group.
+    _VIEW.add_columns(func.max(Reminder.sent_at).label("asked_at"), func.max(Reminder.language).label("language"))
+    .join(Reminder, and_(Reminder.appointment_id == Appointment.id, Reminder.visit_at == Appointment.start_at))
+    .where(
+        Appointment.clinic_id == bindparam("clinic"),
+        Patient.phone == bindparam("phone"),
+        is_live(Appointment.status),
+        Appointment.start_at > bindparam("now"),
+        Reminder.status.in_(AWAITING_ANSWER),
+    )
+    .group_by(*_VIEW.selected_columns)
+    .order_by(func.max(Reminder.sent_at).desc(), Appointment.start_at)
+)
 
 
 def _record(
@@ -308,6 +335,27 @@ class SqlScheduler:
                 return _view(new)
         except IntegrityError:
             raise SlotTaken(f"slot {slot_id} was just taken") from None
+
+    def awaiting_answer(self, clinic_id: str, patient_phone: str, *, now: datetime) -> AwaitedAnswer | None:
+        """The patient's appointments here, still ahead, whose reminder was texted and not answered yet, the latest
+        reminded first; None when no reminder awaits an answer."""
+        with self.database.autocommit.connect() as connection:
+            rows = connection.execute(_AWAITING_ANSWER, {"clinic": clinic_id, "phone": patient_phone, "now": now}).all()
+        if not rows:
+            return None
+        return AwaitedAnswer([_view(row) for row in rows], rows[0].asked_at, rows[0].language)
+
+    def answer_reminders(self, appointment_id: str, *, patient_phone: str, confirm: bool, channel: Channel) -> None:
+        """The patient answered the appointment's reminders: they are marked answered, and a yes confirms it
+        (booked → confirmed, in its audit trail). `AppointmentNotFound` unless it is this patient's."""
+        with self.database.engine.begin() as connection:
+            appointment = _owned(connection, appointment_id, patient_phone)
+            mark_answered(connection, appointment.id)
+            if confirm and appointment.status == AppointmentStatus.BOOKED:
+                _set_status(connection, appointment.id, AppointmentStatus.CONFIRMED)
+                _record(
+                    connection, appointment.id, "confirmed", appointment.status, AppointmentStatus.CONFIRMED, channel
+                )
 
     def _plan_reminders(self, connection: Connection, booked: AnyRow) -> None:
         """The new appointment's reminders, in the patient's language, in its booking's transaction."""

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select, update
 
 from bot.clinics.config import ClinicConfig
 from bot.clinics.reminders import reminder_times
+from bot.core.booking import BookedAppointment
 from bot.db.inserts import insert_ignoring_conflicts
 from bot.db.models import Appointment, Patient, Practitioner, Reminder, ReminderStatus
 from bot.db.patients import set_opted_out
@@ -64,6 +65,29 @@ def withdraw_reminders(connection: Connection, appointment_id: int) -> int:
         .values(status=ReminderStatus.WITHDRAWN)
     )
     return int(result.rowcount)
+
+
+#: A reminder texted (and maybe delivered) that the patient has not answered yet.
+AWAITING_ANSWER = (ReminderStatus.SENT, ReminderStatus.DELIVERED)
+
+
+def mark_answered(connection: Connection, appointment_id: int) -> None:
+    """The patient answered the appointment's reminders: each texted one is answered (a later one asks again)."""
+    connection.execute(
+        update(Reminder)
+        .where(Reminder.appointment_id == appointment_id, Reminder.status.in_(AWAITING_ANSWER))
+        .values(status=ReminderStatus.ANSWERED)
+    )
+
+
+@dataclass(frozen=True)
+class AwaitedAnswer:
+    """The appointments whose reminders await the patient's answer, the latest reminded first, and when and in which
+    language the latest reminder went: the question the patient's next text answers."""
+
+    appointments: list[BookedAppointment]
+    asked_at: datetime
+    language: str
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,13 @@ NAMES_USED = CodeNames(
 #: How long a code keyed or said may be (shorter or longer is not an answer to "your code?").
 MIN_CODE_DIGITS, MAX_CODE_DIGITS = 4, 8
 #: What the patient is expected to answer, by the type of the slot the pending step collects.
-_EXPECTS = {"when": Expect.WHEN, "choice": Expect.PICK, "yes_no": Expect.YES_NO, "code": Expect.CODE}
+_EXPECTS = {
+    "when": Expect.WHEN,
+    "choice": Expect.PICK,
+    "yes_no": Expect.YES_NO,
+    "code": Expect.CODE,
+    "answer": Expect.PICK,
+}
 
 
 class FlowRuntimeError(Exception):
@@ -70,13 +76,26 @@ class FlowRuntimeError(Exception):
 
 
 @dataclass(frozen=True)
+class AskedAside:
+    """A question put to the patient outside the conversation (a reminder text): the flow whose first step collects
+    its answer, the slots that flow starts with, when it was asked and in which language."""
+
+    flow: str
+    slots: Mapping[str, Any]
+    asked_at: datetime
+    language: str
+
+
+@dataclass(frozen=True)
 class TurnContext:
-    """Who is talking to which clinic, through which channel, and when."""
+    """Who is talking to which clinic, through which channel, and when; what was asked of them aside, if anything
+    still awaits their answer."""
 
     clinic: ClinicConfig
     patient: str
     channel: str
     now: datetime
+    asked_aside: AskedAside | None = None
 
     @property
     def today(self) -> date:
@@ -173,7 +192,9 @@ class Engine:
     def handle(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
         """Answer one understood message; `conversation` is updated in place."""
         turn = _Turn(conversation, context, understanding)
-        if conversation.stack and context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S:
+        if self._answers_aside(conversation, context):
+            self._take_up_aside(turn)
+        elif conversation.stack and context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S:
             conversation.forget_request()
             self._run_pattern(turn, "pattern_timeout")
         step = self._waiting_step(conversation)
@@ -214,6 +235,27 @@ class Engine:
         return self._renderer(context).render(response, conversation.slots, conversation.language, extra)
 
     # ----- deciding what the message does ------------------------------------------------------------------
+    def _answers_aside(self, conversation: Conversation, context: TurnContext) -> bool:
+        """Whether the message answers the question asked aside: it was the last thing said to the patient, or no
+        question of the conversation is pending any more (a reply days later still answers the latest reminder)."""
+        asked = context.asked_aside
+        if asked is None:
+            return False
+        idle = context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S
+        return idle or self._waiting_step(conversation) is None or asked.asked_at.timestamp() > conversation.updated_at
+
+    def _take_up_aside(self, turn: _Turn) -> None:
+        """Make the question asked aside the conversation's pending one, as if the bot had just asked it."""
+        asked = turn.context.asked_aside
+        assert asked is not None
+        conversation = turn.conversation
+        conversation.forget_request()
+        conversation.language = turn.understanding.language or asked.language  # "oui" to an English one: French
+        conversation.stack.append(Frame(asked.flow))
+        turn.started(asked.flow)
+        conversation.slots.update(asked.slots)
+        self._volunteered(turn)  # "oui, mais pouvez-vous le mettre jeudi?": the day is kept for the move
+
     def _answer_pending(self, turn: _Turn, step: Step) -> None:
         assert step.collect is not None
         turn.understanding = self._read_against_offers(turn, step.collect)
@@ -331,6 +373,8 @@ class Engine:
             value = self._picked(slots.get(definition.options or "") or [], understanding, turn.context)
         elif definition.type == "when":
             value = self._when_answer(turn)
+        elif definition.type == "answer":
+            value = _answer_said(definition.answers, understanding)
         elif definition.type == "code":
             digits = "".join(character for character in understanding.text if character.isdigit())
             value = digits if MIN_CODE_DIGITS <= len(digits) <= MAX_CODE_DIGITS else None
@@ -587,6 +631,13 @@ class Engine:
 
 
 _RASA_MESSAGE_KEYS = frozenset({"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"})
+
+
+def _answer_said(answers: tuple[str, ...], understanding: Understanding) -> str | None:
+    """The answer the message gives, by its number ("2") or in words ("oui", "annuler", "je peux pas y aller")."""
+    if understanding.pick and 1 <= understanding.pick <= len(answers):
+        return answers[understanding.pick - 1]
+    return str(understanding.intent) if understanding.intent in answers else None
 
 
 def _describes(option: dict[str, Any], understanding: Understanding, context: TurnContext) -> bool:

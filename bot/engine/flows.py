@@ -21,7 +21,7 @@ from bot.engine.conditions import Condition
 
 END = "END"
 M = TypeVar("M", bound=BaseModel)
-SlotType = Literal["when", "choice", "yes_no", "code", "data"]
+SlotType = Literal["when", "choice", "yes_no", "code", "answer", "data"]
 PLACEHOLDERS = frozenset(
     {
         "clinic_name",
@@ -140,12 +140,16 @@ class SlotDefinition(_Strict):
 
     type: SlotType
     options: str | None = None  # for a choice: the data slot holding what was offered
+    #: For an answer: the intents that answer the question, in the order of the numbers that say them too (1, 2…).
+    answers: tuple[str, ...] = ()
     description: str = ""
 
     @model_validator(mode="after")
     def _choice_has_options(self) -> SlotDefinition:
         if (self.type == "choice") != (self.options is not None):
             raise ValueError("a choice slot, and only a choice slot, names its options slot")
+        if (self.type == "answer") != bool(self.answers):
+            raise ValueError("an answer slot, and only an answer slot, lists its answers")
         return self
 
 
@@ -286,6 +290,9 @@ def load_flow_book(
     for name, definition in slots.items():
         if definition.options is not None and getattr(slots.get(definition.options), "type", None) != "data":
             raise FlowError(f'flows/domain.yml: slot {name}: options slot "{definition.options}" is not a data slot')
+        for answer in definition.answers:
+            if answer not in intents:
+                raise FlowError(f'flows/domain.yml: slot {name}: unknown intent "{answer}" in answers')
     for flow_id, (filename, flow) in flows.items():
         _check_flow(book, filename, flow_id, flow, set(actions))
         for intent in flow.nlu_trigger:
