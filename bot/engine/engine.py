@@ -192,7 +192,7 @@ class Engine:
     def handle(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> BotTurn:
         """Answer one understood message; `conversation` is updated in place."""
         turn = _Turn(conversation, context, understanding)
-        if self._answers_aside(conversation, context):
+        if self._answers_aside(conversation, understanding, context):
             self._take_up_aside(turn)
         elif conversation.stack and context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S:
             conversation.forget_request()
@@ -235,14 +235,21 @@ class Engine:
         return self._renderer(context).render(response, conversation.slots, conversation.language, extra)
 
     # ----- deciding what the message does ------------------------------------------------------------------
-    def _answers_aside(self, conversation: Conversation, context: TurnContext) -> bool:
+    def _answers_aside(self, conversation: Conversation, understanding: Understanding, context: TurnContext) -> bool:
         """Whether the message answers the question asked aside: it was the last thing said to the patient, or no
-        question of the conversation is pending any more (a reply days later still answers the latest reminder)."""
+        question of the conversation is pending any more and the message is one of its answers (a reply days later
+        still answers the latest reminder; "jeudi" then still starts a booking)."""
         asked = context.asked_aside
         if asked is None:
             return False
+        if asked.asked_at.timestamp() > conversation.updated_at:
+            return True
         idle = context.now.timestamp() - conversation.updated_at > CONVERSATION_TIMEOUT_S
-        return idle or self._waiting_step(conversation) is None or asked.asked_at.timestamp() > conversation.updated_at
+        if not idle and self._waiting_step(conversation) is not None:
+            return False
+        question = self.book.flows[asked.flow].steps[0].collect
+        answers = self.book.slots[question].answers if question else ()
+        return _answer_said(answers, understanding) is not None
 
     def _take_up_aside(self, turn: _Turn) -> None:
         """Make the question asked aside the conversation's pending one, as if the bot had just asked it."""

@@ -220,6 +220,13 @@ def test_two_reminded_appointments_make_the_patient_say_which_one(clinic: Clinic
     assert sorted(statuses.values()) == ["booked", "confirmed"]
 
 
+def test_a_day_alone_days_later_still_starts_a_booking(clinic: Clinic) -> None:
+    clinic.text("c'est quoi votre adresse?", day=0, moment=time(11))
+    offers = clinic.text("vendredi", day=1, moment=time(9))
+    assert "1)" in offers and "vendredi" in offers, offers
+    assert clinic.appointments() == [("demo-plateau:R-1", "booked")]
+
+
 def test_once_answered_a_yes_is_no_longer_read_as_a_confirmation(clinic: Clinic) -> None:
     clinic.text("oui")
     again = clinic.text("ok merci", day=0, moment=time(12))
